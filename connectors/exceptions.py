@@ -59,3 +59,14 @@ class ReportReadError(InputRejected):
 
 class PersonalDataError(InputRejected):
     """Personal data cannot be pseudonymised (for example: no key configured)."""
+
+
+class DeliveryError(MtqgError):
+    """An alert could not be delivered (e-mail server or chat webhook).
+
+    `target` is the SMTP host or the webhook's host, never a full URL (it may hold a token).
+    """
+
+    def __init__(self, channel: str, target: str, reason: str) -> None:
+        self.channel, self.target, self.reason = channel, target, reason
+        super().__init__(f"{channel} to {target}: {reason}")

@@ -52,7 +52,9 @@ class Home:
 
     @property
     def sources_yaml(self) -> Path:
-        return self.root / "sources.yaml"
+        """`sources.yaml` in the home, unless MTQG_SOURCES_FILE names another file."""
+        override = os.environ.get("MTQG_SOURCES_FILE")
+        return Path(override).resolve() if override else self.root / "sources.yaml"
 
     @property
     def alerts_yaml(self) -> Path:

@@ -1,0 +1,200 @@
+"""Loading the raw zone of the warehouse from landing, and only from landing.
+
+Each landed payload becomes one batch (a provincial file) or part of one (the pages of an API
+pull). Loading a batch is idempotent: its rows replace whatever the batch had before, so
+`mtqg replay` can rebuild raw from landing alone. A file that cannot be read still becomes a
+batch — with no rows and a blocking problem saying why — so nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+
+from connectors.exceptions import InputRejected
+from connectors.landing import LandedFile
+from connectors.provincial.schema import LINE_SCHEMA, ParsedReport, Problem
+from connectors.warehouse import (
+    BATCH_PROBLEMS,
+    BATCHES,
+    PROVINCIAL_REPORT_LINES,
+    REPORT_COLUMNS,
+    replace_rows,
+)
+
+log = logging.getLogger("mtqg.connectors.raw_loading")
+
+SPREADSHEET_EXTENSIONS = {"xlsx", "xls", "xlsm", "xlsb", "ods"}
+TEXT_EXTENSIONS = {"csv", "txt", "tsv"}
+
+
+@dataclass
+class BatchLoad:
+    """What loading one batch did: how many rows were read and kept, and what was wrong."""
+
+    batch_id: str
+    source: str
+    dataset: str
+    original_name: str | None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    reports: list[tuple[str, str]] = field(default_factory=list)  # (province name, period)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: bool = False  # already loaded earlier
+
+    @property
+    def is_readable(self) -> bool:
+        return not any(p.check == "read" for p in self.problems)
+
+
+ProvincialReader = Callable[[LandedFile], list[ParsedReport]]
+
+
+def read_provincial_file(landed: LandedFile) -> tuple[str, list[ParsedReport]]:
+    """Read a provincial file by what it is (spreadsheet or text), not by its name."""
+    from connectors.provincial.flat_csv import read_flat_csv
+    from connectors.provincial.form01 import read_form01
+
+    ext = landed.extension.lower()
+    if ext in TEXT_EXTENSIONS:
+        return "flat_csv", read_flat_csv(landed.path)
+    return "form01", [read_form01(landed.path)]
+
+
+def load_provincial_file(
+    con: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    *,
+    source: str,
+    source_kind: str,
+    reader: Callable[[LandedFile], tuple[str, list[ParsedReport]]] = read_provincial_file,
+    loaded_at: datetime | None = None,
+) -> BatchLoad:
+    """Load one landed provincial file as one batch (batch id = the file's sha256)."""
+    loaded_at = loaded_at or datetime.now(UTC)
+    name = landed.original_name or landed.path.name
+    try:
+        dataset, reports = reader(landed)
+    except InputRejected as exc:
+        problem = Problem(reason=exc.describe(), sheet=exc.sheet, row=exc.row, check="read")
+        load = BatchLoad(landed.sha256, source, "unreadable", name, problems=[problem])
+        _write_batch(con, landed, load, source_kind, loaded_at, lines=None)
+        return load
+
+    load = BatchLoad(landed.sha256, source, dataset, name)
+    tables = []
+    for index, report in enumerate(reports):
+        load.rows_read += report.rows_read
+        load.rows_loaded += report.lines.num_rows
+        load.reports.append((report.province.name, report.period.label))
+        load.problems.extend(report.problems)
+        tables.append(_with_report_columns(report, landed.sha256, index))
+    lines = pa.concat_tables(tables) if tables else PROVINCIAL_REPORT_LINES.empty_table()
+    _write_batch(con, landed, load, source_kind, loaded_at, lines=lines)
+    return load
+
+
+def _with_report_columns(report: ParsedReport, sha256: str, index: int) -> pa.Table:
+    n = report.lines.num_rows
+    constants = {
+        "batch_id": sha256,
+        "source_file_sha256": sha256,
+        "report_index": index,
+        "form": report.form,
+        "sender_name": report.sender_name,
+        "province_name": report.province.name,
+        "admin_era": report.province.admin_era,
+        "province_code_as_reported": report.province.code_as_reported,
+        "province_code_2025": report.province.code_2025,
+        "period": report.period.label,
+        "period_end_date": report.period.end_date,
+        "unit": report.unit,
+        "unit_vnd": report.unit_vnd,
+        "tolerance_vnd": report.tolerance_vnd,
+    }
+    columns = {
+        f.name: pa.array([constants[f.name]] * n, type=f.type) for f in REPORT_COLUMNS
+    }
+    lines = report.lines.select(LINE_SCHEMA.names).cast(LINE_SCHEMA)
+    for f in LINE_SCHEMA:
+        columns[f.name] = lines.column(f.name)
+    return pa.table(columns, schema=PROVINCIAL_REPORT_LINES)
+
+
+def _write_batch(
+    con: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    load: BatchLoad,
+    source_kind: str,
+    loaded_at: datetime,
+    *,
+    lines: pa.Table | None,
+) -> None:
+    batch = pa.Table.from_pylist(
+        [
+            {
+                "batch_id": load.batch_id,
+                "source": load.source,
+                "source_kind": source_kind,
+                "dataset": load.dataset,
+                "source_file_sha256": landed.sha256,
+                "original_name": load.original_name,
+                "landed_path": str(landed.path),
+                "rows_read": load.rows_read,
+                "rows_loaded": load.rows_loaded,
+                "loaded_at": loaded_at,
+            }
+        ],
+        schema=BATCHES,
+    )
+    problems = problems_table(load.batch_id, load.problems)
+    con.execute("begin transaction")
+    try:
+        replace_rows(con, "raw.batches", "batch_id", load.batch_id, batch)
+        replace_rows(con, "raw.batch_problems", "batch_id", load.batch_id, problems)
+        replace_rows(
+            con,
+            "raw.provincial_report_lines",
+            "batch_id",
+            load.batch_id,
+            lines if lines is not None else PROVINCIAL_REPORT_LINES.empty_table(),
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    log.info(
+        "loaded batch %s (%s, %s): %d rows read, %d loaded, %d problems",
+        load.batch_id[:12],
+        load.original_name,
+        load.dataset,
+        load.rows_read,
+        load.rows_loaded,
+        len(load.problems),
+    )
+
+
+def problems_table(batch_id: str, problems: Iterable[Problem]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {
+                "batch_id": batch_id,
+                "check_name": p.check,
+                "source_sheet": p.sheet,
+                "source_row": p.row,
+                "reason": p.reason,
+                "is_blocking": p.blocking,
+            }
+            for p in problems
+        ],
+        schema=BATCH_PROBLEMS,
+    )
+
+
+def loaded_batch_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("select batch_id from raw.batches").fetchall()}

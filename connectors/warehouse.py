@@ -1,0 +1,182 @@
+"""The DuckDB warehouse as the loaders see it: connections, and the raw and quality tables
+that Python writes (everything else is built by dbt).
+
+Table names are fixed here; nothing from input ever becomes part of a SQL string.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from connectors.exceptions import MtqgError
+from connectors.provincial.schema import LINE_SCHEMA
+
+BATCHES = pa.schema(
+    [
+        ("batch_id", pa.string()),
+        ("source", pa.string()),  # the configured source name (inbox, lao_cai_portal, mof …)
+        ("source_kind", pa.string()),  # inbox | ckan | ministry_api | iati_files | iati_datastore
+        ("dataset", pa.string()),  # form01 | flat_csv | form02 | capital-plans | iati_activities …
+        ("source_file_sha256", pa.string()),
+        ("original_name", pa.string()),
+        ("landed_path", pa.string()),
+        ("rows_read", pa.int64()),
+        ("rows_loaded", pa.int64()),
+        ("loaded_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+BATCH_PROBLEMS = pa.schema(
+    [
+        ("batch_id", pa.string()),
+        ("check_name", pa.string()),
+        ("source_sheet", pa.string()),
+        ("source_row", pa.int32()),
+        ("reason", pa.string()),
+        ("is_blocking", pa.bool_()),
+    ]
+)
+
+REPORT_COLUMNS = pa.schema(
+    [
+        ("batch_id", pa.string()),
+        ("source_file_sha256", pa.string()),
+        ("report_index", pa.int32()),
+        ("form", pa.string()),
+        ("sender_name", pa.string()),
+        ("province_name", pa.string()),
+        ("admin_era", pa.string()),
+        ("province_code_as_reported", pa.string()),
+        ("province_code_2025", pa.string()),
+        ("period", pa.string()),
+        ("period_end_date", pa.date32()),
+        ("unit", pa.string()),
+        ("unit_vnd", pa.int64()),
+        ("tolerance_vnd", pa.int64()),
+    ]
+)
+PROVINCIAL_REPORT_LINES = pa.schema(list(REPORT_COLUMNS) + list(LINE_SCHEMA))
+
+BATCH_STATUS = pa.schema(
+    [
+        ("batch_id", pa.string()),
+        ("source", pa.string()),
+        ("dataset", pa.string()),
+        ("source_file_sha256", pa.string()),
+        ("original_name", pa.string()),
+        ("status", pa.string()),  # accepted | quarantined
+        ("reasons", pa.string()),  # "; "-joined, each naming sheet/row where known
+        ("row_count", pa.int64()),  # rows read from the source
+        ("fact_count", pa.int64()),  # facts that may reach the marts (0 when quarantined)
+        ("warning_count", pa.int64()),
+        ("loaded_at", pa.timestamp("us", tz="UTC")),
+        ("gated_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+CHECK_RESULTS = pa.schema(
+    [
+        ("batch_id", pa.string()),
+        ("suite", pa.string()),
+        ("expectation_type", pa.string()),
+        ("column_name", pa.string()),
+        ("severity", pa.string()),
+        ("success", pa.bool_()),
+        ("unexpected_count", pa.int64()),
+        ("element_count", pa.int64()),
+        ("message_vi", pa.string()),
+        ("message_en", pa.string()),
+        ("failing_locations_json", pa.string()),
+        ("evaluated_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+# Every table Python writes, by schema-qualified name. The loaders may only write these.
+TABLES: dict[str, pa.Schema] = {
+    "raw.batches": BATCHES,
+    "raw.batch_problems": BATCH_PROBLEMS,
+    "raw.provincial_report_lines": PROVINCIAL_REPORT_LINES,
+    "quality.batch_status": BATCH_STATUS,
+    "quality.check_results": CHECK_RESULTS,
+}
+
+
+class WarehouseBusy(MtqgError):
+    """The warehouse file is locked by another writer for longer than we wait."""
+
+
+def register_table(name: str, schema: pa.Schema) -> None:
+    """Declare another raw table (used by connectors that bring their own schemas)."""
+    if name in TABLES and TABLES[name] != schema:
+        raise MtqgError(f"table {name} is already declared with another schema")
+    TABLES[name] = schema
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 60.0) -> Iterator[
+    duckdb.DuckDBPyConnection
+]:
+    """Open the warehouse; a writer waits (bounded) for another writer's lock to go."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise MtqgError(f"the warehouse {path} does not exist yet: run `mtqg run` or `mtqg demo`")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise WarehouseBusy(f"the warehouse {path} is in use by another writer: {exc}")
+            time.sleep(0.5)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schemas and every declared table that does not exist yet."""
+    for schema in ("raw", "quality"):
+        con.execute(f"create schema if not exists {schema}")
+    for name, schema in TABLES.items():
+        empty = schema.empty_table()  # noqa: F841 - read by DuckDB through its replacement scan
+        con.execute(f"create table if not exists {_checked(name)} as select * from empty")
+
+
+def replace_rows(
+    con: duckdb.DuckDBPyConnection, table: str, key_column: str, key: str, rows: pa.Table
+) -> None:
+    """Make `rows` the only rows of `table` whose key column equals `key` (idempotent load)."""
+    name = _checked(table)
+    if key_column not in TABLES[table].names:
+        raise MtqgError(f"{key_column} is not a column of {table}")
+    rows = rows.select(TABLES[table].names).cast(TABLES[table])  # noqa: F841 - used by DuckDB
+    con.execute(f"delete from {name} where {key_column} = ?", [key])
+    con.execute(f"insert into {name} by name select * from rows")
+
+
+def append_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    name = _checked(table)
+    rows = rows.select(TABLES[table].names).cast(TABLES[table])  # noqa: F841 - used by DuckDB
+    con.execute(f"insert into {name} by name select * from rows")
+
+
+def drop_schema_tables(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """Empty every declared table of one schema (used by replay before rebuilding raw)."""
+    for name in TABLES:
+        if name.split(".")[0] == schema:
+            con.execute(f"delete from {_checked(name)}")
+
+
+def _checked(name: str) -> str:
+    if name not in TABLES:
+        raise MtqgError(f"{name} is not a table the loaders may write")
+    return name

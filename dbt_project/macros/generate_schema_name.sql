@@ -1,0 +1,9 @@
+{#- Schemas are the warehouse contract (raw, staging, intermediate, marts, quality, reference):
+    use the configured name as it is, never prefixed by the target schema. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,1 @@
+"""Ingestion domain: one landing asset per configured source."""

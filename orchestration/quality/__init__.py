@@ -1,0 +1,1 @@
+"""Quality domain: the batch gate, asset checks on the marts, alerts and the quality page."""

@@ -1,0 +1,52 @@
+"""The gate between harmonisation and the marts: accept or quarantine every new batch."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from connectors.warehouse import connect, ensure_tables
+from expectations.gate import gate_pending_batches
+from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
+
+GATED_INPUTS = [dg.AssetKey(["intermediate", "int_provincial_progress_unpivoted"])]
+
+
+@dg.multi_asset(
+    name="quality_gate",
+    specs=[
+        dg.AssetSpec(
+            ["quality", "batch_status"],
+            deps=GATED_INPUTS,
+            group_name="quality",
+            kinds={"great_expectations", "duckdb"},
+            description="One row per batch: accepted or quarantined, with the reasons.",
+        ),
+        dg.AssetSpec(
+            ["quality", "check_results"],
+            deps=GATED_INPUTS,
+            group_name="quality",
+            kinds={"great_expectations", "duckdb"},
+            description="Every expectation evaluated on every batch, kept.",
+        ),
+    ],
+    pool=WAREHOUSE_WRITER_POOL,
+    can_subset=False,
+)
+def quality_gate(context: dg.AssetExecutionContext, mtqg: MtqgHome):
+    with connect(mtqg.paths.warehouse) as con:
+        ensure_tables(con)
+        outcomes = gate_pending_batches(con)
+    quarantined = [o for o in outcomes if not o.is_accepted]
+    for outcome in quarantined:
+        context.log.warning(
+            f"quarantined {outcome.original_name} ({outcome.batch_id[:12]}): "
+            + "; ".join(outcome.reasons)
+        )
+    metadata = {
+        "batches_gated": len(outcomes),
+        "accepted": len(outcomes) - len(quarantined),
+        "quarantined": len(quarantined),
+        "quarantined_files": [o.original_name or o.batch_id for o in quarantined],
+    }
+    yield dg.MaterializeResult(asset_key=["quality", "batch_status"], metadata=metadata)
+    yield dg.MaterializeResult(asset_key=["quality", "check_results"], metadata=metadata)

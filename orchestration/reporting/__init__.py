@@ -1,0 +1,1 @@
+"""Reporting domain: the Steering Committee's progress report."""

@@ -1,0 +1,71 @@
+"""What a run did, read back from the warehouse and the run's events, for people to read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from connectors.home import Home
+from connectors.warehouse import connect
+
+MARTS = ["fct_capital_progress", "dim_province", "dim_programme", "rpt_progress_by_province"]
+
+
+@dataclass
+class RunSummary:
+    succeeded: bool
+    wall_seconds: float
+    mart_rows: dict[str, int] = field(default_factory=dict)
+    batches: dict[str, int] = field(default_factory=dict)  # status -> count
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file, reasons)
+    failed_steps: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    reports: list[Path] = field(default_factory=list)
+
+
+def summarise(
+    home: Home, result: dg.ExecuteInProcessResult | None, wall_seconds: float
+) -> RunSummary:
+    summary = RunSummary(succeeded=bool(result and result.success), wall_seconds=wall_seconds)
+    if result is not None:
+        summary.failed_steps = sorted(
+            {e.step_key for e in result.get_step_failure_events() if e.step_key}
+        )
+        summary.failed_checks = sorted(
+            f"{'/'.join(ev.asset_key.path)}:{ev.check_name}"
+            for ev in result.get_asset_check_evaluations()
+            if not ev.passed
+        )
+    if home.warehouse.exists():
+        with connect(home.warehouse, read_only=True) as con:
+            tables = {
+                r[0]
+                for r in con.execute(
+                    "select table_name from information_schema.tables "
+                    "where table_schema = 'marts'"
+                ).fetchall()
+            }
+            for mart in MARTS:
+                if mart in tables:
+                    # mart names come from the constant list above, never from input
+                    summary.mart_rows[mart] = con.execute(
+                        f"select count(*) from marts.{mart}"
+                    ).fetchone()[0]
+            summary.batches = dict(
+                con.execute(
+                    "select status, count(*) from quality.batch_status group by status"
+                ).fetchall()
+            )
+            summary.quarantined = con.execute(
+                "select coalesce(original_name, batch_id), reasons from quality.batch_status "
+                "where status = 'quarantined' order by loaded_at, original_name"
+            ).fetchall()
+    latest = home.reports / "bao_cao_tien_do_latest.xlsx"
+    if latest.exists():
+        summary.reports.append(latest)
+    quality_page = home.reports / "quality" / "index.html"
+    if quality_page.exists():
+        summary.reports.append(quality_page)
+    return summary

@@ -1,0 +1,1 @@
+"""Warehouse domain: raw loading from landing and the dbt models."""
