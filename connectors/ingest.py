@@ -16,6 +16,7 @@ import duckdb
 from connectors.home import Home
 from connectors.landing import LandedFile, Landing
 from connectors.raw_loading import BatchLoad, load_provincial_file, loaded_batch_ids
+from connectors.warehouse import delete_raw_batches
 
 log = logging.getLogger("mtqg.connectors.ingest")
 
@@ -93,3 +94,18 @@ def _load_provincial_files(
         loads.append(load_provincial_file(con, landed, source=source.name, source_kind=source.kind))
         done.add(landed.sha256)
     return loads
+
+
+def replay_raw(
+    con: duckdb.DuckDBPyConnection, home: Home, sources: Sequence[Any]
+) -> list[BatchLoad]:
+    """Rebuild the raw tables of these sources from landing alone."""
+    con.execute("begin transaction")
+    try:
+        for source in sources:
+            delete_raw_batches(con, source=source.name)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return load_landed_into_raw(con, home, sources, reload=True)

@@ -124,7 +124,7 @@ class Landing:
                 sha256=sha,
                 path=target,
                 size=size,
-                fetched_at=now.isoformat(timespec="seconds"),
+                fetched_at=now.isoformat(timespec="microseconds"),
                 original_name=original_name,
                 url=url,
                 content_type=content_type,

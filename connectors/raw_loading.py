@@ -73,10 +73,9 @@ def load_provincial_file(
     source: str,
     source_kind: str,
     reader: Callable[[LandedFile], tuple[str, list[ParsedReport]]] = read_provincial_file,
-    loaded_at: datetime | None = None,
 ) -> BatchLoad:
     """Load one landed provincial file as one batch (batch id = the file's sha256)."""
-    loaded_at = loaded_at or datetime.now(UTC)
+    loaded_at = arrival_time(landed)
     name = landed.original_name or landed.path.name
     try:
         dataset, reports = reader(landed)
@@ -177,6 +176,11 @@ def _write_batch(
         load.rows_loaded,
         len(load.problems),
     )
+
+
+def arrival_time(landed: LandedFile) -> datetime:
+    """When the payload reached landing: the batch's time, so a replay reproduces raw exactly."""
+    return datetime.fromisoformat(landed.fetched_at).astimezone(UTC)
 
 
 def problems_table(batch_id: str, problems: Iterable[Problem]) -> pa.Table:

@@ -169,11 +169,19 @@ def append_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> N
     con.execute(f"insert into {name} by name select * from rows")
 
 
-def drop_schema_tables(con: duckdb.DuckDBPyConnection, schema: str) -> None:
-    """Empty every declared table of one schema (used by replay before rebuilding raw)."""
-    for name in TABLES:
-        if name.split(".")[0] == schema:
-            con.execute(f"delete from {_checked(name)}")
+def delete_raw_batches(con: duckdb.DuckDBPyConnection, *, source: str | None = None) -> int:
+    """Remove from every raw table the batches of one source (or all); returns how many."""
+    if source is None:
+        ids = con.execute("select batch_id from raw.batches").fetchall()
+    else:
+        ids = con.execute("select batch_id from raw.batches where source = ?", [source]).fetchall()
+    batch_ids = pa.table({"batch_id": [r[0] for r in ids]})  # noqa: F841 - used by DuckDB
+    for name, schema in TABLES.items():
+        if name.startswith("raw.") and "batch_id" in schema.names:
+            con.execute(
+                f"delete from {_checked(name)} where batch_id in (select batch_id from batch_ids)"
+            )
+    return len(ids)
 
 
 def _checked(name: str) -> str:

@@ -95,9 +95,7 @@ def gate_batch(
     suite = SUITE_OF_DATASET.get(outcome.dataset)
     check_records: list[dict] = []
     if suite is not None and outcome.dataset in PROVINCIAL_DATASETS:
-        facts = con.execute(_BATCH_FACTS, [outcome.batch_id]).arrow()
-        if isinstance(facts, pa.RecordBatchReader):
-            facts = facts.read_all()
+        facts = con.sql(_BATCH_FACTS, params=[outcome.batch_id]).to_arrow_table()
         frame = facts.to_pandas()
         result = validate(suite, frame, params={"today": today or date.today()})
         for failure in result.blocking_failures:
@@ -126,9 +124,7 @@ def gate_batch(
 def _describe(failure) -> str:
     where = ""
     if failure.failing_locations:
-        rows = sorted(
-            {loc.get("source_row") for loc in failure.failing_locations} - {None}
-        )
+        rows = sorted({loc.get("source_row") for loc in failure.failing_locations} - {None})
         if rows:
             shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
             where = f" (rows {shown})"
@@ -170,9 +166,11 @@ def _record(
                     record["failing_locations_json"] = json.dumps(
                         record.get("failing_locations_json"), ensure_ascii=False, default=str
                     )
-            append_rows(con, "quality.check_results", pa.Table.from_pylist(
-                check_records, schema=CHECK_RESULTS
-            ))
+            append_rows(
+                con,
+                "quality.check_results",
+                pa.Table.from_pylist(check_records, schema=CHECK_RESULTS),
+            )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

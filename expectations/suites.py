@@ -15,8 +15,14 @@ SUITES_DIR = Path(__file__).resolve().parent / "suites"
 SEVERITIES = ("blocking", "warning")
 PARAM_KEY = "$param"
 # `aliases` holds YAML anchors (type lists written once) and is otherwise ignored.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TOP_LEVEL_KEYS = {
-    "name", "description", "location_columns", "personal_data", "aliases", "expectations"
+    "name",
+    "description",
+    "location_columns",
+    "personal_data",
+    "aliases",
+    "expectations",
 }
 
 # The expectation types a suite may use, by the domain they need. Only these are accepted so
@@ -103,24 +109,33 @@ class SuiteSpec:
         return _substitute(spec.kwargs, params, f"suite {self.path.name}, {spec.describe()}")
 
 
+# Suites are validated once per batch; parsing the YAML each time would cost more than that.
+_loaded: dict[Path, tuple[int, SuiteSpec]] = {}
+
+
 def list_suites(directory: Path = SUITES_DIR) -> list[str]:
     """Names of the suites shipped in `directory`, sorted."""
     return sorted(p.stem for p in directory.glob("*.yaml"))
 
 
 def load_suite(name: str, directory: Path = SUITES_DIR) -> SuiteSpec:
-    """The suite called `name` (its file is `<directory>/<name>.yaml`)."""
+    """The suite called `name` (its file is `<directory>/<name>.yaml`), read once per change."""
     path = directory / f"{name}.yaml"
     if not path.is_file():
         known = ", ".join(list_suites(directory)) or "none"
         raise ConfigError(f"no expectation suite {name!r} in {directory} (known: {known})")
-    return load_suite_file(path)
+    stamp = path.stat().st_mtime_ns
+    cached = _loaded.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, load_suite_file(path))
+        _loaded[path] = cached
+    return cached[1]
 
 
 def load_suite_file(path: Path) -> SuiteSpec:
     """Read and check one suite file; every mistake is a ConfigError naming the file and entry."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"expectation suite {path}: cannot be read: {exc}") from exc
     if not isinstance(data, dict):

@@ -40,8 +40,15 @@ def _home(home: Path | None) -> Home:
     return resolved
 
 
-def _run(home: Home, selection_from: list[list[str]] | None = None):
-    """Build the definitions for the home and materialise them (or what follows some keys)."""
+def _run(
+    home: Home,
+    selection_from: list[list[str]] | None = None,
+    *,
+    only: list[list[str]] | None = None,
+    exclude_reports: bool = False,
+):
+    """Build the definitions for the home and materialise them: all, what follows some keys
+    (`selection_from`), or exactly some keys (`only`)."""
     import dagster as dg
 
     from orchestration.definitions import build_definitions
@@ -51,10 +58,14 @@ def _run(home: Home, selection_from: list[list[str]] | None = None):
     started = time.monotonic()
     defs = build_definitions(home)
     selection = None
-    if selection_from:
-        graph = defs.resolve_asset_graph()
-        roots = dg.AssetSelection.assets(*[dg.AssetKey(k) for k in selection_from])
-        selection = sorted(roots.downstream().resolve(graph), key=lambda k: k.to_string())
+    graph = defs.resolve_asset_graph()
+    if selection_from or only:
+        chosen = dg.AssetSelection.assets(*[dg.AssetKey(k) for k in (selection_from or only)])
+        if selection_from:
+            chosen = chosen.downstream()
+        if exclude_reports:
+            chosen = chosen - dg.AssetSelection.key_prefixes("reports")
+        selection = sorted(chosen.resolve(graph), key=lambda k: k.to_string())
     result = materialize_all(home, defs, selection=selection)
     return summarise(home, result, time.monotonic() - started)
 
@@ -200,6 +211,77 @@ def demo(home: HomeOption = None) -> None:
         summary = _run(h)
     _print_summary(summary, "mtqg demo")
     raise typer.Exit(_exit_code(summary))
+
+
+@app.command()
+def check(home: HomeOption = None) -> None:
+    """Run the quality gates on what is loaded; exit 1 when a blocking gate fails."""
+    from connectors.warehouse import connect
+
+    h = _home(home)
+    summary = _run(h, selection_from=[["quality", "batch_status"]], exclude_reports=True)
+    with connect(h.warehouse, read_only=True) as con:
+        open_problems = con.execute(
+            "select coalesce(original_name, batch_id), province_code, period, reasons "
+            "from quality.quality_open_problems order by loaded_at"
+        ).fetchall()
+    for name, province, period, reasons in open_problems:
+        where = f" (province {province}, {period})" if province else ""
+        console.print(f"[red]blocking[/red] {name}{where}: {reasons}")
+    for check_name in summary.failed_checks:
+        console.print(f"[red]failed check[/red] {check_name}")
+    for step in summary.failed_steps:
+        console.print(f"[red]failed step[/red] {step}")
+    if not (open_problems or summary.failed_checks or summary.failed_steps):
+        console.print("[green]All blocking gates pass.[/green]")
+    raise typer.Exit(1 if (open_problems or summary.failed_checks or summary.failed_steps) else 0)
+
+
+@app.command()
+def report(home: HomeOption = None) -> None:
+    """Build the Steering Committee report from gated data."""
+    h = _home(home)
+    summary = _run(h, only=[["reports", "steering_committee_progress"]])
+    for path in summary.reports:
+        console.print(f"Report: {path}")
+    raise typer.Exit(_exit_code(summary))
+
+
+@app.command()
+def replay(
+    home: HomeOption = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+) -> None:
+    """Rebuild raw from landing alone (then `mtqg run` rebuilds what follows)."""
+    from connectors.ingest import replay_raw
+    from connectors.warehouse import connect, ensure_tables
+    from orchestration.sources import configured_sources
+
+    h = _home(home)
+    sources = configured_sources(h)
+    if source is not None:
+        sources = [s for s in sources if s.name == source]
+        if not sources:
+            err.print(f"no source named {source!r} in {h.sources_yaml}")
+            raise typer.Exit(2)
+    with connect(h.warehouse) as con:
+        ensure_tables(con)
+        loads = replay_raw(con, h, sources)
+    console.print(
+        f"Replayed {len(loads)} batches ({sum(x.rows_loaded for x in loads):,} rows) from landing."
+    )
+
+
+@app.command()
+def serve(
+    home: HomeOption = None,
+    port: Annotated[int, typer.Option("--port", help="Port of the web UI.")] = 3000,
+) -> None:
+    """Run the Dagster webserver (127.0.0.1) and daemon for the home, until Ctrl-C or SIGTERM."""
+    from orchestration.serve import serve_forever
+
+    h = _home(home)
+    raise typer.Exit(serve_forever(h, port=port))
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -34,5 +36,7 @@ def build_resources(home: Home) -> dict[str, object]:
             project_dir=DBT_PROJECT,
             profiles_dir=str(DBT_PROJECT.profiles_dir),
             target=os.environ.get("MTQG_DBT_TARGET", "duckdb"),
+            # the dbt of this environment, whether or not the venv is on PATH
+            dbt_executable=str(Path(sys.executable).parent / "dbt"),
         ),
     }

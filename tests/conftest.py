@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from connectors.home import Home
@@ -17,3 +19,14 @@ def home(tmp_path, monkeypatch) -> Home:
 @pytest.fixture
 def landing(home: Home) -> Landing:
     return Landing(home.landing)
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The team's shared folder beside the repository (CI always has it)."""
+    if not (SHARED / "sources" / "examples").is_dir():
+        pytest.skip(f"no shared folder at {SHARED}: the examples and reference data live there")
+    return SHARED

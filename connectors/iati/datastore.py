@@ -60,8 +60,13 @@ _TRANSACTION_FIELDS = {
 # The fields that count the transactions of a doc, most reliable first.
 _COUNTING_FIELDS = ("transaction_transaction_type_code", "transaction_value")
 TRANSACTION_FL = ",".join(
-    [UNIQUE_KEY, "iati_identifier", "default_currency", "last_updated_datetime"]
-    + list(_TRANSACTION_FIELDS.values())
+    [
+        UNIQUE_KEY,
+        "iati_identifier",
+        "default_currency",
+        "last_updated_datetime",
+        *_TRANSACTION_FIELDS.values(),
+    ]
 )
 
 
@@ -238,6 +243,7 @@ def _doc_transactions(doc: dict[str, Any], where: str) -> list[dict[str, Any]]:
     default_currency = nfc(_scalar(doc.get("default_currency")))
     updated = _convert(parse_datetime, _scalar(doc.get("last_updated_datetime")), identifier, where)
     columns: dict[str, list[Any]] = {}
+    misaligned: set[str] = set()
     for column, solr_field in _TRANSACTION_FIELDS.items():
         values = _as_list(doc.get(solr_field))
         if not values:
@@ -245,6 +251,7 @@ def _doc_transactions(doc: dict[str, Any], where: str) -> list[dict[str, Any]]:
         elif len(values) == count:
             columns[column] = values
         else:
+            misaligned.add(column)
             log.warning(
                 "%s: activity %s has %d transactions but %d values of %s; left null",
                 where,
@@ -263,9 +270,14 @@ def _doc_transactions(doc: dict[str, Any], where: str) -> list[dict[str, Any]]:
                 "transaction_index": index,
                 "transaction_ref": _text(cell["transaction_ref"]),
                 "transaction_type_code": _text(cell["transaction_type_code"]),
-                "transaction_date": _convert(parse_date, cell["transaction_date"], identifier, where),
+                "transaction_date": _convert(
+                    parse_date, cell["transaction_date"], identifier, where
+                ),
                 "value": _convert(canonical_decimal, cell["value"], identifier, where),
-                "currency": _text(cell["currency"]) or default_currency,
+                # The default applies only when no transaction stated a currency: with some
+                # stated but not lined up, any currency given here would be a guess.
+                "currency": _text(cell["currency"])
+                or (None if "currency" in misaligned else default_currency),
                 "value_date": _convert(parse_date, cell["value_date"], identifier, where),
                 "provider_org_ref": _text(cell["provider_org_ref"]),
                 "provider_org_name": _text(cell["provider_org_name"]),

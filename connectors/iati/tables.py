@@ -155,7 +155,7 @@ def nfc(text: str | None) -> str | None:
 
 
 def canonical_decimal(raw: object) -> str | None:
-    """"1000", " 1000.50 ", 1000.0 → "1000", "1000.5"; raises ValueError when not a number.
+    """Canonical decimal text: " 1000.50 " → "1000.5", 1000.0 → "1000"; ValueError if not a number.
 
     Commas are refused, not guessed: "1,000" could be a thousand or one (xsd:decimal has none).
     """
@@ -183,7 +183,7 @@ def parse_date(raw: str | None) -> date:
 
 
 def parse_datetime(raw: str | None) -> datetime:
-    """An IATI datetime as UTC (no zone given means UTC, as the standard says); raises ValueError."""
+    """An IATI datetime in UTC (no zone given means UTC, per the standard); ValueError if bad."""
     if raw is None:
         raise ValueError("no datetime")
     value = datetime.fromisoformat(raw.strip())

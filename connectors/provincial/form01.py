@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -14,7 +15,13 @@ from python_calamine import CalamineError, CalamineWorkbook
 from connectors.admin_units import ProvinceDirectory, default_directory, era_on
 from connectors.exceptions import InputRejected, ReportReadError
 from connectors.provincial.reconcile import AMOUNT_COLUMNS, reconcile
-from connectors.provincial.schema import LINE_SCHEMA, ParsedReport, Period, Problem
+from connectors.provincial.schema import (
+    LINE_SCHEMA,
+    ParsedReport,
+    Period,
+    Problem,
+    ResolvedProvince,
+)
 from connectors.vietnamese import (
     decimals_of,
     find_period,
@@ -39,7 +46,7 @@ _LOCAL = re.compile(
 )
 _PROJECT_LABEL = re.compile(r"^du an (\d+)\b")
 _SUBPROJECT_LABEL = re.compile(r"^(tieu du an|tda) ?(\d+)\b")
-_FOOTER = re.compile(
+FOOTER = re.compile(
     r"\b(nguoi lap bieu|nguoi lap|kt chu tich|chu tich|pho chu tich|thu truong|giam doc|"
     r"truong ban|xac nhan|noi nhan|ky ten|ky ghi ro ho ten)\b|\bngay \d* ?thang \d* ?nam\b"
 )
@@ -78,20 +85,20 @@ def read_form01(
         return ReportReadError(reason, file=path.name, sheet=sheet_name)
 
     above = grid[: header.first_row]
-    period = _find_period(above)
+    period = find_report_period(above)
     if period is None:
         raise fail(
             "không tìm thấy kỳ báo cáo (ví dụ 'Kỳ báo cáo: Quý III năm 2024') phía trên bảng / "
             "no reporting period found above the table"
         )
-    unit = _find_unit(above, header.texts)
+    unit = find_unit(above, header.texts)
     if unit is None:
         raise fail(
             "không tìm thấy đơn vị tính (ví dụ 'Đơn vị tính: triệu đồng') / "
             "no unit of money found (such as 'Đơn vị tính: triệu đồng')"
         )
     unit_label, unit_vnd = unit
-    sender, province = _find_sender(above, directory, period, fail)
+    sender, province = find_sender(above, directory, period, fail)
 
     reader = _TableReader(sheet_name, header, unit_vnd)
     reader.read(grid)
@@ -162,7 +169,7 @@ def _open(path: Path, sheet: str | None) -> tuple[str, list[list[Any]], _Header]
     )
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell as text: numbers as written (1.0 → '1'), empty as ''."""
     if value is None or value == "":
         return ""
@@ -193,7 +200,8 @@ def _type_of(folded: str) -> str | None:
     return None
 
 
-def _is_stt(folded: str) -> bool:
+def is_stt_header(folded: str) -> bool:
+    """Whether a folded header names the row-number column (STT, TT, Số thứ tự)."""
     return folded in ("stt", "tt", "so tt", "so thu tu")
 
 
@@ -232,7 +240,7 @@ def _find_header(grid: list[list[Any]]) -> _Header | None:
         stt = label = None
         for c in range(width):
             folded_top = fold(top_text[c])
-            if stt is None and _is_stt(folded_top):
+            if stt is None and is_stt_header(folded_top):
                 stt = c
             elif label is None and group_at[c] is None and _is_label(folded_top):
                 label = c
@@ -245,13 +253,13 @@ def _find_header(grid: list[list[Any]]) -> _Header | None:
             label = _guess_label(stt, group_at, top_text)
         if label is None:
             continue
-        texts = [t for r in range(top, below) for t in (_text(v) for v in grid[r]) if t]
+        texts = [t for r in range(top, below) for t in (cell_text(v) for v in grid[r]) if t]
         return _Header(top, below, stt, label, amounts, texts)
     return None
 
 
 def _cell(row: list[Any], c: int) -> str:
-    return _text(row[c]) if c < len(row) else ""
+    return cell_text(row[c]) if c < len(row) else ""
 
 
 def _guess_label(stt: int | None, group_at: list[str | None], top_text: list[str]) -> int | None:
@@ -263,7 +271,7 @@ def _guess_label(stt: int | None, group_at: list[str | None], top_text: list[str
 
 
 def _is_sub_header(row: list[Any]) -> bool:
-    texts = [fold(_text(v)) for v in row if _text(v)]
+    texts = [fold(cell_text(v)) for v in row if cell_text(v)]
     if not texts or any(not isinstance(v, str) for v in row if v not in ("", None)):
         return False
     return all(
@@ -272,17 +280,18 @@ def _is_sub_header(row: list[Any]) -> bool:
 
 
 def _is_column_numbers(row: list[Any], header: _Header) -> bool:
-    texts = [_text(v) for v in row if _text(v)]
+    texts = [cell_text(v) for v in row if cell_text(v)]
     if len(texts) < 2:
         return False
-    label = _text(row[header.label]) if header.label < len(row) else ""
+    label = cell_text(row[header.label]) if header.label < len(row) else ""
     if label and not _COLUMN_NUMBER.match(label.replace(" ", "")):
         return False
     return all(_COLUMN_NUMBER.match(t.replace(" ", "")) for t in texts)
 
 
-def _find_period(above: list[list[Any]]) -> Period | None:
-    rows = [" ".join(_text(v) for v in row if _text(v)) for row in above]
+def find_report_period(above: list[list[Any]]) -> Period | None:
+    """The period of the `Kỳ báo cáo` line, else of a line that is only a period, else a title's."""
+    rows = [" ".join(cell_text(v) for v in row if cell_text(v)) for row in above]
     stated = [r for r in rows if "ky bao cao" in fold(r)]
     for text in stated:
         period = find_period(fold(text).split("ky bao cao", 1)[1])
@@ -298,9 +307,10 @@ def _find_period(above: list[list[Any]]) -> Period | None:
     return None
 
 
-def _find_unit(above: list[list[Any]], header_texts: list[str]) -> tuple[str, int] | None:
+def find_unit(above: list[list[Any]], header_texts: list[str]) -> tuple[str, int] | None:
+    """The unit of money of an `Đơn vị tính` line above the table, else of a header's `(… đồng)`."""
     for row in above:
-        texts = [_text(v) for v in row if _text(v)]
+        texts = [cell_text(v) for v in row if cell_text(v)]
         for i, text in enumerate(texts):
             folded = fold(text)
             if re.search(r"\b(don vi|dvt)\b", folded):
@@ -318,12 +328,18 @@ def _find_unit(above: list[list[Any]], header_texts: list[str]) -> tuple[str, in
     return None
 
 
-def _find_sender(above, directory, period, fail):  # type: ignore[no-untyped-def]
+def find_sender(
+    above: list[list[Any]],
+    directory: ProvinceDirectory,
+    period: Period,
+    fail: Callable[[str], ReportReadError],
+) -> tuple[str, ResolvedProvince]:
+    """The sender's line (top-left, e.g. `UBND TỈNH LÀO CAI`) and its province in the era."""
     era = era_on(period.end_date)
     tried: list[str] = []
     for row in above:
         # the sender sits top-left; the national motto sits top-right
-        left = [_text(v) for v in row[: max(2, len(row) // 2)] if _text(v)]
+        left = [cell_text(v) for v in row[: max(2, len(row) // 2)] if cell_text(v)]
         for text in left:
             folded = fold(text)
             if any(w in folded for w in ("cong hoa", "doc lap", "bao cao", "bieu so", "ky bao")):
@@ -364,7 +380,7 @@ class _TableReader:
         for index in range(self.header.data_row, len(grid)):
             row = grid[index]
             excel_row = index + 1
-            if not any(_text(v) for v in row):
+            if not any(cell_text(v) for v in row):
                 continue
             if may_be_numbers and _is_column_numbers(row, self.header):
                 may_be_numbers = False
@@ -385,7 +401,7 @@ class _TableReader:
             if i < len(row) and isinstance(row[i], (int, float))
         ]
         return not numbers and any(
-            isinstance(v, str) and _FOOTER.search(fold(v)) for v in row
+            isinstance(v, str) and FOOTER.search(fold(v)) for v in row
         )
 
     def _amounts(self, row: list[Any], excel_row: int) -> dict[str, int | None]:
@@ -398,7 +414,7 @@ class _TableReader:
             except InputRejected:
                 self.problem(
                     excel_row,
-                    f"ô {_column_letter(index or 0)}{excel_row} không phải là số ({_text(raw)!r})"
+                    f"ô {_column_letter(index or 0)}{excel_row} không phải là số ({cell_text(raw)!r})"
                     f" / cell {_column_letter(index or 0)}{excel_row} is not a number",
                 )
                 number = None
@@ -415,10 +431,10 @@ class _TableReader:
     def _line(
         self, row: list[Any], excel_row: int, amounts: dict[str, int | None], has_amount: bool
     ) -> None:
-        stt = _text(row[self.header.stt]) if self.header.stt is not None else ""
-        label = _text(row[self.header.label]) if self.header.label < len(row) else ""
+        stt = cell_text(row[self.header.stt]) if self.header.stt is not None else ""
+        label = cell_text(row[self.header.label]) if self.header.label < len(row) else ""
         if self.header.stt is not None and self.header.stt < len(row):
-            stt = _text(row[self.header.stt])
+            stt = cell_text(row[self.header.stt])
         kind, source, number, sub = _classify(stt, label)
         if kind is None:
             if fold(label).startswith("trong do") and not has_amount:

@@ -176,6 +176,12 @@ def _handler_for(server: DemoServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "mtqg-demo/1"
 
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in separate writes; without NODELAY each answer waits
+            # for the client's delayed ACK (~40 ms), which makes paging tests slow.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 

@@ -1,33 +1,54 @@
 """Landing assets: each configured source fetched into the immutable landing zone."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import dagster as dg
 
+from connectors.exceptions import SourceError
 from connectors.ingest import fetch_source
 from orchestration.resources import MtqgHome
 from orchestration.sources import GROUP_OF_KIND
 
+SOURCE_REACHABLE = "source_reachable"
+
 
 def landing_asset(source: Any) -> dg.AssetsDefinition:
-    """The asset `landing/<source>`: new payloads of one source, stored as they arrived."""
+    """The asset `landing/<source>`: new payloads of one source, stored as they arrived.
+
+    A source that stays unreachable after its retries fails the check `source_reachable`
+    instead of the asset, so the other sources' data still flow on in the same run.
+    """
+    key = dg.AssetKey(["landing", source.name])
 
     @dg.asset(
-        key=["landing", source.name],
+        key=key,
         group_name=GROUP_OF_KIND.get(source.kind, "sources"),
-        kinds={"python", source.kind},
+        kinds={"python"},
+        tags={"source_kind": source.kind},
         description=f"Payloads of source {source.name!r} ({source.kind}) stored in landing.",
-        retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
+        check_specs=[
+            dg.AssetCheckSpec(
+                SOURCE_REACHABLE,
+                asset=key,
+                description="The source answered (after retries) and its payloads landed.",
+            )
+        ],
     )
-    def _landing(context: dg.AssetExecutionContext, mtqg: MtqgHome) -> dg.MaterializeResult:
-        result = fetch_source(source, mtqg.paths)
+    def _landing(context: dg.AssetExecutionContext, mtqg: MtqgHome):
+        try:
+            result = fetch_source(source, mtqg.paths)
+        except SourceError as exc:
+            context.log.error(str(exc))
+            yield dg.MaterializeResult(metadata={"landed": 0, "error": str(exc)})
+            yield dg.AssetCheckResult(
+                check_name=SOURCE_REACHABLE, passed=False, metadata={"error": str(exc)}
+            )
+            return
         for name, reason in result.refused:
             context.log.warning(f"{source.name}: refused {name}: {reason}")
         for note in result.notes:
             context.log.info(f"{source.name}: {note}")
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "landed": len(result.landed),
                 "new": result.new,
@@ -36,6 +57,7 @@ def landing_asset(source: Any) -> dg.AssetsDefinition:
                 "files": [f.original_name or f.path.name for f in result.landed][:50],
             }
         )
+        yield dg.AssetCheckResult(check_name=SOURCE_REACHABLE, passed=True)
 
     return _landing
 

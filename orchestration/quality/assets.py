@@ -1,7 +1,5 @@
 """The gate between harmonisation and the marts: accept or quarantine every new batch."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from connectors.warehouse import connect, ensure_tables

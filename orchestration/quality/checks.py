@@ -1,7 +1,5 @@
 """Blocking asset checks on the marts: the report is only built when they pass."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from connectors.warehouse import connect

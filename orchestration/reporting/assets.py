@@ -1,7 +1,5 @@
 """The Steering Committee's progress report, built from gated marts only."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from connectors.steering_report import write_progress_report

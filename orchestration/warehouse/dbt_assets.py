@@ -1,7 +1,5 @@
 """dbt models as assets: harmonisation (seeds, staging, intermediate) before the gate, marts after."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,7 +10,7 @@ from orchestration.dbt_project import DBT_PROJECT
 from orchestration.resources import WAREHOUSE_WRITER_POOL
 
 HARMONISE_SELECTION = "resource_type:seed path:models/staging path:models/intermediate"
-MARTS_SELECTION = "path:models/marts"
+MARTS_SELECTION = "path:models/marts path:models/quality"
 
 
 class MtqgDbtTranslator(DagsterDbtTranslator):

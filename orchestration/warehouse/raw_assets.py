@@ -1,7 +1,5 @@
 """The raw zone: everything new in landing loaded into DuckDB `raw` (one writer at a time)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import dagster as dg

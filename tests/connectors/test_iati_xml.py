@@ -181,7 +181,8 @@ def test_bad_cells_become_problems_with_lines_not_failures(tmp_path: Path) -> No
     assert row["value"] is None and row["transaction_date"] is None
     assert row["value_date"] == date(2024, 1, 15)
     reasons = [p.describe() for p in tables.problems]
-    assert any("'1,500' is not a decimal" in r and f"line {value_line}," in r for r in reasons), reasons
+    value_problem = f"line {value_line}, activity XM-3: transaction value '1,500' is not a decimal"
+    assert any(value_problem in r for r in reasons), reasons
     assert any("'15/01/2024'" in r and "vn.xml" in r and "XM-3" in r for r in reasons), reasons
 
 
@@ -400,7 +401,9 @@ def test_fetch_that_keeps_failing_names_source_and_url(
     assert list(state) == [f"{iati_files_server.url}/files/donor-a.xml"]
 
 
-def test_fetch_of_a_missing_file_is_not_retried(iati_files_server: IatiServer, tmp_path: Path) -> None:
+def test_fetch_of_a_missing_file_is_not_retried(
+    iati_files_server: IatiServer, tmp_path: Path
+) -> None:
     with pytest.raises(SourceError, match="404"):
         _fetch(iati_files_server, tmp_path, names=("gone.xml",))
     assert iati_files_server.hits("/files/gone.xml") == 1

@@ -50,7 +50,7 @@ class SmtpSink:
         assert isinstance(auth_data, LoginPassword)
         self.logins.append(auth_data.login)
         ok = auth_data.login == SMTP_USER.encode() and auth_data.password == SMTP_PASSWORD.encode()
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
 
 def _start_smtp(sink: SmtpSink, **kwargs) -> Controller:
@@ -162,3 +162,15 @@ def build_finding(
 def make_finding():
     """Builds a Finding with plausible defaults (Lào Cai, 2024-Q3, a reconciliation failure)."""
     return build_finding
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A port on 127.0.0.1 where nothing listens."""
+    return free_port()
+
+
+@pytest.fixture
+def smtp_credentials() -> tuple[str, str]:
+    """The account `smtp_server_with_login` accepts."""
+    return SMTP_USER, SMTP_PASSWORD

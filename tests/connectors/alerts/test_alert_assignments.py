@@ -84,7 +84,6 @@ def test_table_is_nfc_and_codes_are_normalised(tmp_path, make_finding):
     [
         ("vpdp-01,Lan,,lan@vpdp.example.vn,,15,*,fr\n", "language 'fr'"),
         ("vpdp-01,Lan,,lan-at-vpdp.example.vn,,15,*,vi\n", "is not an address"),
-        (",,,,,,,\n", "row is empty"),
         ("vpdp-01,Lan,,lan@vpdp.example.vn,,Lào Cai,*,vi\n", "not a 2025 province code"),
         ("vpdp-01,Lan,,lan@vpdp.example.vn,,15,,vi\n", "projects of vpdp-01 is empty"),
         ("vpdp-01,Lan,,lan@vpdp.example.vn,ftp://x/y,15,*,vi\n", "must start with https://"),
@@ -100,6 +99,15 @@ def test_bad_rows_are_refused_naming_the_line(tmp_path, row, expected):
     assert expected in str(raised.value)
 
 
+def test_an_empty_row_is_refused_but_blank_lines_at_the_end_are_not(tmp_path):
+    path = tmp_path / "assignments.csv"
+    path.write_text(HEADER + DESK + "\n\n", encoding="utf-8")
+    assert len(AssignmentTable.from_csv(path).recipients) == 1
+    path.write_text(HEADER + ",,,,,,,\n" + DESK, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 2: the row is empty"):
+        AssignmentTable.from_csv(path)
+
+
 def test_a_table_without_general_desk_is_refused(tmp_path):
     path = tmp_path / "assignments.csv"
     path.write_text(HEADER + "vpdp-01,Lan,,lan@vpdp.example.vn,,15,*,vi\n", encoding="utf-8")
@@ -110,7 +118,7 @@ def test_a_table_without_general_desk_is_refused(tmp_path):
 def test_missing_columns_and_encoding_are_explained(tmp_path):
     path = tmp_path / "assignments.csv"
     path.write_text("staff_id,email\nvpdp-00,vpdp@vpdp.example.vn\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="line 1: missing column.*provinces_2025"):
+    with pytest.raises(ConfigError, match=r"line 1: missing column.*provinces_2025"):
         AssignmentTable.from_csv(path)
     path.write_bytes((HEADER + DESK).encode("utf-16"))  # Excel "Unicode text"
     with pytest.raises(ConfigError, match="not UTF-8"):

@@ -1,0 +1,178 @@
+"""The file-drop inbox: files that stopped changing are moved into landing; odd names go to quarantine.
+
+A file is taken once stable: same size and modification time as at the previous look (kept in
+`state_path` between calls) or across `settle_seconds` within one call, and at least
+`min_age_seconds` old. Taking copies it into landing (atomic, content-addressed) and only then
+removes it from the inbox. Names that could not be stored safely (hidden, control characters,
+backslashes, links) are moved to quarantine with a `.reason.txt` beside them, never deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from connectors.landing import LandedFile, Landing
+
+log = logging.getLogger("mtqg.connectors.inbox")
+
+# Office writes `~$name.xlsx` while a workbook is open; it vanishes when Excel closes it.
+_LOCK_PREFIX = "~$"
+
+
+@dataclass
+class InboxResult:
+    """What one look at the inbox did: files landed, names refused (with why), files still moving."""
+
+    landed: list[LandedFile] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+
+
+def take_stable_files(
+    inbox: Path,
+    landing: Landing,
+    *,
+    source: str = "inbox",
+    state_path: Path,
+    quarantine: Path | None = None,
+    min_age_seconds: float = 0.0,
+    settle_seconds: float = 0.0,
+) -> InboxResult:
+    """Move every stable file below `inbox` (sub-folders included) into landing."""
+    inbox = Path(inbox)
+    quarantine = Path(quarantine) if quarantine else inbox.parent / "quarantine" / source
+    result = InboxResult()
+    if not inbox.is_dir():
+        return result
+    skip = {Path(state_path).resolve(), quarantine.resolve()}
+    previous = _read_state(state_path)
+    looks = _look(inbox, skip)
+    if settle_seconds > 0 and looks:
+        time.sleep(settle_seconds)
+        settled = _look(inbox, skip)
+        previous = {**previous, **{k: v for k, v in looks.items() if settled.get(k) == v}}
+        looks = settled
+    now = time.time()
+    seen_now: set[str] = set()
+    remembered: dict[str, list[int]] = {}
+    for rel, (size, mtime_ns) in sorted(looks.items()):
+        path = inbox / rel
+        stable = previous.get(rel) == [size, mtime_ns]
+        old_enough = now - mtime_ns / 1e9 >= min_age_seconds
+        if Path(rel).name.startswith(_LOCK_PREFIX) or not (stable and old_enough):
+            remembered[rel] = [size, mtime_ns]
+            result.waiting.append(rel)
+            continue
+        reason = _refusal(rel, path, size)
+        if reason is not None:
+            _quarantine(path, rel, reason, quarantine)
+            result.refused.append((rel, reason))
+            log.warning("inbox %s: refused %r: %s", source, rel, reason)
+            continue
+        landed = landing.store_file(
+            source, path, original_name=path.name, extra={"inbox_path": rel}
+        )
+        path.unlink()
+        if landed.sha256 not in seen_now:
+            seen_now.add(landed.sha256)
+            result.landed.append(landed)
+    _write_state(state_path, remembered)
+    return result
+
+
+def _look(inbox: Path, skip: set[Path]) -> dict[str, tuple[int, int]]:
+    """Size and mtime of every file below the inbox, keyed by its path relative to it."""
+    looks: dict[str, tuple[int, int]] = {}
+    for folder, dirs, files in os.walk(inbox, followlinks=False):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if (here / d).resolve() not in skip]
+        for name in files:
+            path = here / name
+            if path.resolve() in skip:
+                continue
+            try:
+                stat = path.lstat()
+            except FileNotFoundError:
+                continue  # removed between listing and looking
+            looks[path.relative_to(inbox).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+        # Links to folders are listed in `dirs` but not walked; they are refused as files.
+        for name in list(dirs):
+            if (here / name).is_symlink():
+                stat = (here / name).lstat()
+                looks[(here / name).relative_to(inbox).as_posix()] = (0, stat.st_mtime_ns)
+    return looks
+
+
+def _refusal(rel: str, path: Path, size: int) -> str | None:
+    parts = rel.split("/")
+    if path.is_symlink():
+        return "is a link, not a file; copy the file itself into the inbox"
+    if any(p in ("", ".", "..") for p in parts):
+        return "its path contains '..' or an empty part"
+    if any(p.startswith(".") for p in parts):
+        return "its name (or a folder's) starts with a dot, so it is hidden; rename it"
+    if any("\\" in p for p in parts):
+        return "its name contains a backslash (a Windows path separator); rename it"
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in rel):
+        return "its name contains control characters; rename it with letters and digits"
+    if not path.is_file():
+        return "is not a regular file"
+    if size == 0:
+        return "the file is empty; ask the sender for the attachment again"
+    return None
+
+
+def _quarantine(path: Path, rel: str, reason: str, quarantine: Path) -> None:
+    # Control characters and leading dots are replaced in the stored name only; the reason
+    # file records the name exactly as it was found.
+    safe_parts = [_safe_name(p) for p in rel.split("/")]
+    target = quarantine.joinpath(*safe_parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() or target.is_symlink():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        target = target.with_name(f"{stamp}-{target.name}")
+    shutil.move(str(path), str(target))
+    note = (
+        f"File: {rel!r}\nFound in the inbox and refused at "
+        f"{datetime.now(UTC).isoformat(timespec='seconds')}\nReason: {reason}\n"
+        "Fix the name and drop the file into the inbox again; this copy is kept for reference.\n"
+    )
+    target.with_name(target.name + ".reason.txt").write_text(note, encoding="utf-8")
+
+
+def _safe_name(name: str) -> str:
+    cleaned = "".join(
+        "_" if unicodedata.category(ch) in ("Cc", "Cf") or ch == "\\" else ch for ch in name
+    )
+    cleaned = cleaned.lstrip(".") or "_"
+    return cleaned if cleaned not in ("", ".", "..") else "_"
+
+
+def _read_state(state_path: Path) -> dict[str, list[int]]:
+    try:
+        data = json.loads(Path(state_path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        # A damaged look-book only delays files by one call: start afresh.
+        log.warning("inbox state %s unreadable; every file waits for one more look", state_path)
+        return {}
+    return data.get("looks", {}) if isinstance(data, dict) else {}
+
+
+def _write_state(state_path: Path, looks: dict[str, list[int]]) -> None:
+    state_path = Path(state_path)
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=state_path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump({"looks": looks}, out, ensure_ascii=False, indent=1, sort_keys=True)
+    os.replace(tmp, state_path)

@@ -1,0 +1,236 @@
+"""Reader of Form 02 (Biểu 02): beneficiary households, pseudonymised as they are read.
+
+Names and citizen IDs are personal data (Decree 13/2023/NĐ-CP): they are read from the cell,
+the ID is turned into a keyed pseudonym, and neither ever reaches the table, a problem or a log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from connectors.admin_units import ProvinceDirectory, default_directory
+from connectors.exceptions import InputRejected, PersonalDataError, ReportReadError
+from connectors.provincial.form01 import (
+    FOOTER,
+    cell_text,
+    find_report_period,
+    find_sender,
+    find_unit,
+    is_stt_header,
+    load_grid,
+)
+from connectors.provincial.schema import Period, Problem, ResolvedProvince
+from connectors.pseudonymise import Pseudonymiser
+from connectors.vietnamese import fold, parse_vn_number, to_vnd
+
+BENEFICIARY_SCHEMA = pa.schema(
+    [
+        ("source_sheet", pa.string()),
+        ("source_row", pa.int32()),
+        ("household_pseudonym", pa.string()),  # HMAC of the citizen ID; null if it was unusable
+        ("ethnicity", pa.string()),
+        ("village_name", pa.string()),
+        ("commune_name", pa.string()),
+        ("district_name", pa.string()),
+        ("support_content", pa.string()),
+        ("amount_vnd", pa.int64()),
+        ("support_year", pa.int32()),
+        ("is_repeat_household", pa.bool_()),  # the same pseudonym appears on an earlier row
+    ]
+)
+
+# Header meanings, tried in order on the folded header text.
+_COLUMN_RULES = [
+    ("citizen_id", r"\b(cccd|cmnd|can cuoc|dinh danh|cmt)\b"),
+    ("name", r"\b(ho va ten|ho ten|chu ho)\b"),
+    ("amount", r"\b(so tien|kinh phi|muc ho tro|thanh tien)\b"),
+    ("year", r"^nam\b"),
+    ("content", r"\b(noi dung|hinh thuc ho tro|loai ho tro)\b"),
+    ("ethnicity", r"^dan toc\b"),
+    ("village", r"^(thon|ban|thon ban|to dan pho|lang)\b"),
+    ("commune", r"^(xa|phuong|thi tran|xa phuong)\b"),
+    ("district", r"^(huyen|quan|thi xa|thanh pho)\b"),
+]
+
+
+@dataclass
+class BeneficiaryReport:
+    """What the reader made of one Form 02: who sent it, for which year, and every household."""
+
+    form: str  # form02
+    sender_name: str
+    province: ResolvedProvince
+    period: Period
+    unit: str
+    unit_vnd: int
+    beneficiaries: pa.Table  # BENEFICIARY_SCHEMA
+    rows_read: int
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def is_acceptable(self) -> bool:
+        return not any(p.blocking for p in self.problems)
+
+
+def read_form02(
+    path: Path,
+    *,
+    pseudonymiser: Pseudonymiser,
+    directory: ProvinceDirectory | None = None,
+) -> BeneficiaryReport:
+    """Read a Form 02 workbook into pseudonymised household rows; raises when unreadable."""
+    path = Path(path)
+    directory = directory or default_directory()
+    sheets = load_grid(path, None)
+    found = next(
+        ((name, grid, h) for name, grid in sheets if (h := _find_header(grid)) is not None), None
+    )
+    if found is None:
+        raise ReportReadError(
+            "không tìm thấy bảng Biểu 02 (dòng tiêu đề có cột Họ và tên và Số CCCD/CMND) / "
+            "no Form 02 table found (a header with name and citizen ID columns)",
+            file=path.name,
+        )
+    sheet, grid, (header_row, columns) = found
+
+    def fail(reason: str) -> ReportReadError:
+        return ReportReadError(reason, file=path.name, sheet=sheet)
+
+    above = grid[:header_row]
+    header_texts = [cell_text(v) for v in grid[header_row] if cell_text(v)]
+    unit = find_unit(above, header_texts)
+    if unit is None:
+        raise fail(
+            "không tìm thấy đơn vị tính của số tiền hỗ trợ (ví dụ 'Đơn vị tính: triệu đồng') / "
+            "no unit of money found"
+        )
+    unit_label, unit_vnd = unit
+    rows, problems, rows_read = _read_rows(grid, header_row, columns, sheet, unit_vnd,
+                                           pseudonymiser)
+    period = _period(rows, above)
+    if period is None:
+        raise fail("không xác định được năm hỗ trợ / the support year cannot be found")
+    sender, province = find_sender(above, directory, period, fail)
+    return BeneficiaryReport(
+        form="form02",
+        sender_name=sender,
+        province=province,
+        period=period,
+        unit=unit_label,
+        unit_vnd=unit_vnd,
+        beneficiaries=pa.Table.from_pylist(rows, schema=BENEFICIARY_SCHEMA),
+        rows_read=rows_read,
+        problems=problems,
+    )
+
+
+def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
+    for index, row in enumerate(grid):
+        columns: dict[str, int] = {}
+        for c, value in enumerate(row):
+            folded = fold(cell_text(value))
+            if not folded:
+                continue
+            if is_stt_header(folded):
+                columns.setdefault("stt", c)
+                continue
+            for meaning, pattern in _COLUMN_RULES:
+                if re.search(pattern, folded):
+                    columns.setdefault(meaning, c)
+                    break
+        if {"citizen_id", "amount"} <= columns.keys():
+            return index, columns
+    return None
+
+
+def _read_rows(
+    grid: list[list[Any]],
+    header_row: int,
+    columns: dict[str, int],
+    sheet: str,
+    unit_vnd: int,
+    pseudonymiser: Pseudonymiser,
+) -> tuple[list[dict[str, Any]], list[Problem], int]:
+    def cell(row: list[Any], meaning: str) -> Any:
+        index = columns.get(meaning)
+        return row[index] if index is not None and index < len(row) else None
+
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    rows_read = 0
+    for index in range(header_row + 1, len(grid)):
+        row, excel_row = grid[index], index + 1
+        texts = [cell_text(v) for v in row if cell_text(v)]
+        if not texts:
+            continue
+        raw_id, raw_amount = cell(row, "citizen_id"), cell(row, "amount")
+        if cell_text(raw_id) == "" and any(FOOTER.search(fold(t)) for t in texts):
+            break
+        if all(re.fullmatch(r"\(?\d+\)?", t) for t in texts):
+            continue  # the row of column numbers
+        rows_read += 1
+        if cell_text(raw_id) == "" and cell_text(cell(row, "name")) == "":
+            continue  # a total or a heading line, not a household
+
+        def problem(reason: str, check: str = "read", row_number: int = excel_row) -> None:
+            problems.append(Problem(reason, sheet, row_number, check))
+
+        try:
+            pseudonym: str | None = pseudonymiser.citizen_id(raw_id)
+        except PersonalDataError as exc:
+            # the reason names what is wrong, never the value
+            problem(f"dòng {excel_row}: {exc.reason}", "personal_data")
+            pseudonym = None
+        try:
+            number = parse_vn_number(raw_amount)
+        except InputRejected:
+            number = None
+            problem(f"dòng {excel_row}: số tiền hỗ trợ không phải là số / the amount is not a "
+                    "number")
+        year = _year(cell(row, "year"))
+        if year is None:
+            problem(f"dòng {excel_row}: năm hỗ trợ không hợp lệ / invalid support year")
+        rows.append(
+            {
+                "source_sheet": sheet,
+                "source_row": excel_row,
+                "household_pseudonym": pseudonym,
+                "ethnicity": cell_text(cell(row, "ethnicity")) or None,
+                "village_name": cell_text(cell(row, "village")) or None,
+                "commune_name": cell_text(cell(row, "commune")) or None,
+                "district_name": cell_text(cell(row, "district")) or None,
+                "support_content": cell_text(cell(row, "content")) or None,
+                "amount_vnd": None if number is None else to_vnd(number, unit_vnd),
+                "support_year": year,
+                "is_repeat_household": pseudonym is not None and pseudonym in seen,
+            }
+        )
+        if pseudonym is not None:
+            seen.add(pseudonym)
+    return rows, problems, rows_read
+
+
+def _year(value: Any) -> int | None:
+    try:
+        number = parse_vn_number(value)
+    except InputRejected:
+        return None
+    if number is None or number != number.to_integral_value() or not 2000 <= number <= 2100:
+        return None
+    return int(number)
+
+
+def _period(rows: list[dict[str, Any]], above: list[list[Any]]) -> Period | None:
+    years = Counter(r["support_year"] for r in rows if r["support_year"] is not None)
+    if years:
+        year = years.most_common(1)[0][0]
+        return Period(str(year), date(year, 12, 31), year)
+    return find_report_period(above)

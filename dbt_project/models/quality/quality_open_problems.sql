@@ -1,0 +1,71 @@
+{#- Problems that still need someone to act: quarantined batches not superseded by a later
+    accepted submission for the same province × period. Unreadable files stay open until a
+    person deals with them. -#}
+with
+
+batch_status as (
+    select * from {{ source('quality', 'batch_status') }}
+),
+
+batch_reports as (
+    select distinct
+        batch_id,
+        form,
+        admin_era,
+        province_code_as_reported,
+        province_code_2025,
+        period
+    from {{ ref('stg_provincial__report_lines') }}
+),
+
+submissions as (
+    select
+        batch_status.batch_id,
+        batch_status.status,
+        batch_status.loaded_at,
+        batch_status.original_name,
+        batch_status.dataset,
+        batch_status.reasons,
+        batch_reports.form,
+        batch_reports.admin_era,
+        batch_reports.province_code_as_reported,
+        batch_reports.province_code_2025,
+        batch_reports.period
+    from batch_status
+    left join batch_reports on batch_status.batch_id = batch_reports.batch_id
+),
+
+quarantined as (
+    select * from submissions
+    where status = 'quarantined'
+),
+
+accepted as (
+    select * from submissions
+    where status = 'accepted'
+),
+
+final as (
+    select
+        quarantined.batch_id,
+        quarantined.original_name,
+        quarantined.dataset,
+        quarantined.admin_era,
+        quarantined.province_code_as_reported,
+        quarantined.province_code_2025 as province_code,
+        quarantined.period,
+        quarantined.reasons,
+        quarantined.loaded_at
+    from quarantined
+    where not exists (
+        select 1
+        from accepted
+        where
+            accepted.admin_era = quarantined.admin_era
+            and accepted.province_code_as_reported = quarantined.province_code_as_reported
+            and accepted.period = quarantined.period
+            and accepted.loaded_at > quarantined.loaded_at
+    )
+)
+
+select * from final

@@ -1,0 +1,58 @@
+"""`mtqg ingest` in an empty home: a real Form 01 travels through every layer to the marts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from connectors.warehouse import connect
+from orchestration.cli import app
+
+pytestmark = pytest.mark.slow
+
+
+def test_ingest_reproduces_the_truth_of_the_lao_cai_example(shared, tmp_path):
+    example = shared / "sources" / "examples" / "bieu01_lao_cai_2024_q3.xlsx"
+    truth = json.loads(example.with_name("bieu01_lao_cai_2024_q3.truth.json").read_text())
+    home = tmp_path / "home"
+
+    result = CliRunner().invoke(app, ["ingest", str(example), "--home", str(home)])
+
+    assert result.exit_code == 0, result.output
+    assert "accepted" in result.output
+    assert "Lào Cai (10, era 2008) 2024-Q3" in result.output
+    with connect(home / "warehouse.duckdb", read_only=True) as con:
+        rows = con.execute(
+            "select budget_source, project_code, subproject_code, capital_type, planned_vnd, "
+            "disbursed_vnd, province_code, province_code_as_reported, admin_era, period "
+            "from marts.fct_capital_progress"
+        ).fetchall()
+        report_rows = con.execute(
+            "select count(*) from marts.rpt_progress_by_province where province_code = '15'"
+        ).fetchone()[0]
+    leaves = sorted(
+        (r[0], r[1], r[2] or "", r[3], r[4], r[5]) for r in rows
+    )
+    expected = sorted(
+        (
+            leaf["budget_source"],
+            leaf["project_code"],
+            leaf["subproject_code"] or "",
+            leaf["capital_type"],
+            leaf["planned_vnd"],
+            leaf["disbursed_vnd"],
+        )
+        for leaf in truth["leaves"]
+    )
+    assert leaves == expected
+    assert sum(r[4] for r in rows) == truth["totals"]["planned_vnd"]
+    assert sum(r[5] for r in rows) == truth["totals"]["disbursed_vnd"]
+    assert {(r[6], r[7], r[8], r[9]) for r in rows} == {
+        (truth["province_code_2025"], truth["province_code_as_reported"], truth["admin_era"],
+         truth["period"])
+    }
+    assert report_rows == 10  # one row per project in the Steering Committee table
+    assert (home / "reports" / "bao_cao_tien_do_latest.xlsx").exists()
+    assert list((home / "landing" / "inbox").glob("*/*/*.xlsx"))
