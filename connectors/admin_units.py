@@ -71,8 +71,9 @@ class ProvinceDirectory:
             with open(self.path, encoding="utf-8-sig", newline="") as fh:
                 rows = list(csv.DictReader(fh))
         except OSError as exc:
-            raise ReportReadError(f"the province list cannot be read: {exc.strerror}",
-                                  file=str(self.path)) from exc
+            raise ReportReadError(
+                f"the province list cannot be read: {exc.strerror}", file=str(self.path)
+            ) from exc
         self.provinces = [
             Province(
                 admin_era=r["admin_era"].strip(),

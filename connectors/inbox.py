@@ -1,4 +1,4 @@
-"""The file-drop inbox: files that stopped changing are moved into landing; odd names go to quarantine.
+"""The file-drop inbox: files that stopped changing move into landing; odd names go to quarantine.
 
 A file is taken once stable: same size and modification time as at the previous look (kept in
 `state_path` between calls) or across `settle_seconds` within one call, and at least
@@ -30,7 +30,7 @@ _LOCK_PREFIX = "~$"
 
 @dataclass
 class InboxResult:
-    """What one look at the inbox did: files landed, names refused (with why), files still moving."""
+    """What one look at the inbox did: files landed, names refused (and why), files still moving."""
 
     landed: list[LandedFile] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
@@ -59,7 +59,7 @@ def take_stable_files(
     if settle_seconds > 0 and looks:
         time.sleep(settle_seconds)
         settled = _look(inbox, skip)
-        previous = {**previous, **{k: v for k, v in looks.items() if settled.get(k) == v}}
+        previous = {**previous, **{k: list(v) for k, v in looks.items() if settled.get(k) == v}}
         looks = settled
     now = time.time()
     seen_now: set[str] = set()

@@ -53,6 +53,8 @@ def fetch_source(source: Any, home: Home) -> FetchResult:
             state_path=home.state / f"{source.name}.inbox.json",
             quarantine=home.quarantine / source.name,
             min_age_seconds=getattr(source, "min_age_seconds", 0),
+            # two looks one moment apart within this call, so one run takes a finished file
+            settle_seconds=getattr(source, "settle_seconds", 1.0),
         )
         return FetchResult(
             source.name,

@@ -1,6 +1,6 @@
 """The immutable landing zone: every payload stored as it arrived, once, named by its sha256.
 
-Layout: `<landing>/<source>/<yyyy>/<mm>/<sha256>.<ext>` with a `<sha256>.<ext>.json` sidecar.
+Layout: `<landing>/<source>/<yyyy>/<mm>/<sha256>.<ext>` with a `<sha256>.<ext>.meta.json` sidecar.
 Files are written to a temporary name and renamed, so no reader ever sees half a file.
 Nothing here ever deletes or rewrites a landed file.
 """
@@ -23,6 +23,7 @@ from connectors.exceptions import LandingError
 _CHUNK = 1 << 20
 _SAFE_SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _SAFE_EXT = re.compile(r"^[a-z0-9]{1,8}$")
+SIDECAR_SUFFIX = ".meta.json"
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class LandedFile:
 
     @property
     def sidecar(self) -> Path:
-        return self.path.with_name(self.path.name + ".json")
+        return self.path.with_name(self.path.name + SIDECAR_SUFFIX)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -141,7 +142,7 @@ class Landing:
 
     def find(self, source: str, sha256: str) -> LandedFile | None:
         """The landed file of this source with this content, if any."""
-        for sidecar in (self.root / source).glob(f"*/*/{sha256}.*.json"):
+        for sidecar in (self.root / source).glob(f"*/*/{sha256}.*{SIDECAR_SUFFIX}"):
             landed = self._read_sidecar(sidecar)
             if landed.path.exists():
                 return landed
@@ -149,7 +150,7 @@ class Landing:
 
     def files(self, source: str | None = None) -> Iterator[LandedFile]:
         """Every landed file (of one source, or all), oldest first."""
-        pattern = f"{source}/*/*/*.json" if source else "*/*/*/*.json"
+        pattern = f"{source or '*'}/*/*/*{SIDECAR_SUFFIX}"
         sidecars = sorted(self.root.glob(pattern))
         landed = [self._read_sidecar(s) for s in sidecars]
         yield from sorted(
@@ -167,7 +168,7 @@ class Landing:
         data["path"] = Path(data["path"])
         if not data["path"].exists():
             # The home may have moved: the sidecar sits beside its payload.
-            data["path"] = sidecar.with_name(sidecar.name.removesuffix(".json"))
+            data["path"] = sidecar.with_name(sidecar.name.removesuffix(SIDECAR_SUFFIX))
         return LandedFile(**data, is_new=False)
 
 

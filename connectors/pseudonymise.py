@@ -30,7 +30,7 @@ class Pseudonymiser:
         if not key.strip():
             raise PersonalDataError(
                 f"chưa có khóa bí danh hóa: đặt biến môi trường {KEY_VARIABLE} (một chuỗi bí mật "
-                f"dài, ví dụ tạo bằng `python -c \"import secrets; print(secrets.token_hex(32))\"`)"
+                f'dài, ví dụ tạo bằng `python -c "import secrets; print(secrets.token_hex(32))"`)'
                 f" / no pseudonymisation key: set the environment variable {KEY_VARIABLE} "
                 "to a long secret string"
             )

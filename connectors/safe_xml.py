@@ -49,9 +49,9 @@ def refuse_doctype(path: Path, *, name: str | None = None) -> None:
         while position < len(text) and text[position] in " \t\r\n\ufeff":
             position += 1
         if text.startswith("<?", position):
-            end = text.find("?>", position)
+            terminator = "?>"
         elif text.startswith("<!--", position):
-            end = text.find("-->", position)
+            terminator = "-->"
         elif text.startswith("<!", position):
             raise UnsafeXml(
                 "declares a DOCTYPE or ENTITY (DTD); such XML is refused because its entities "
@@ -62,6 +62,7 @@ def refuse_doctype(path: Path, *, name: str | None = None) -> None:
         else:
             # First element (or not XML at all, which the parser will report with its line).
             return
+        end = text.find(terminator, position + 2)
         if end < 0:
             if len(head) < _PROLOG_WINDOW:
                 return  # truncated prolog: the parser names the syntax error
@@ -70,7 +71,7 @@ def refuse_doctype(path: Path, *, name: str | None = None) -> None:
                 "refused as it cannot be checked for a DOCTYPE",
                 file=shown,
             )
-        position = end + 2
+        position = end + len(terminator)
 
 
 def iter_elements(path: Path, tag: str, *, name: str | None = None) -> Iterator[etree._Element]:
@@ -83,7 +84,9 @@ def iter_elements(path: Path, tag: str, *, name: str | None = None) -> Iterator[
     refuse_doctype(path, name=shown)
     context = etree.iterparse(
         str(path),
-        events=("start", "end"),
+        events=("end",),
+        # Filtering in libxml2 rather than in Python: most elements never reach this loop.
+        tag=f"{{*}}{tag}",
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -93,15 +96,14 @@ def iter_elements(path: Path, tag: str, *, name: str | None = None) -> Iterator[
     )
     checked = False
     try:
-        for event, element in context:
+        for _, element in context:
             if not checked:
                 # Second line of defence, for encodings the prolog scan could not decode.
+                # Nothing was fetched meanwhile: entities are neither loaded nor resolved.
                 docinfo = element.getroottree().docinfo
                 if docinfo.internalDTD is not None or docinfo.externalDTD is not None:
                     raise UnsafeXml("declares a DOCTYPE (DTD); such XML is refused", file=shown)
                 checked = True
-            if event != "end" or local_name(element.tag) != tag:
-                continue
             yield element
             # Free what has been consumed so memory stays flat on files of tens of MB.
             element.clear(keep_tail=False)
@@ -114,24 +116,6 @@ def iter_elements(path: Path, tag: str, *, name: str | None = None) -> Iterator[
         raise InputRejected(f"is not well-formed XML: {exc.msg}", file=shown, row=line) from exc
     finally:
         del context
-
-
-def parse_tree(path: Path, *, name: str | None = None) -> etree._ElementTree:
-    """The whole document as a tree (for schema validation), with the same protections."""
-    shown = name or Path(path).name
-    refuse_doctype(path, name=shown)
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
-    try:
-        tree = etree.parse(str(path), parser)
-    except etree.XMLSyntaxError as exc:
-        raise InputRejected(
-            f"is not well-formed XML: {exc.msg}", file=shown, row=exc.lineno or None
-        ) from exc
-    if tree.docinfo.internalDTD is not None or tree.docinfo.externalDTD is not None:
-        raise UnsafeXml("declares a DOCTYPE (DTD); such XML is refused", file=shown)
-    return tree
 
 
 def _decode_prolog(head: bytes) -> str:

@@ -115,9 +115,7 @@ def _normalise_separators(text: str, decimal: str | None, *, original: str) -> s
             decimal = "." if text.rfind(".") > text.rfind(",") else ","
         elif commas > 1:
             decimal = "."
-        elif commas == 1:
-            decimal = ","
-        elif dots > 1:
+        elif commas == 1 or dots > 1:
             decimal = ","
         elif dots == 1:
             decimal = "," if re.fullmatch(r"\d{1,3}\.\d{3}", text) else "."

@@ -1,4 +1,4 @@
-"""Writes realistic Form 01 workbooks (.xlsx or .xls) from leaf amounts, in many provinces' styles."""
+"""Writes realistic Form 01 workbooks (.xlsx or .xls) from leaf amounts, in many layouts."""
 
 from __future__ import annotations
 
@@ -53,13 +53,42 @@ _SOURCES = ("central", "local")
 _SOURCE_LABELS = {"central": "Vốn ngân sách trung ương", "local": "Vốn ngân sách địa phương"}
 _WORDINGS = {
     # stt, label, plan, disbursed, total, investment, recurrent, rate, notes, grand total
-    "full": ("STT", "Nội dung", "Kế hoạch vốn năm {year}", "Giải ngân đến hết kỳ báo cáo",
-             "Tổng số", "Vốn đầu tư phát triển", "Vốn sự nghiệp", "Tỷ lệ giải ngân (%)",
-             "Ghi chú", "TỔNG CỘNG"),
-    "short": ("TT", "Tên dự án, tiểu dự án", "Kế hoạch vốn giao", "Lũy kế giải ngân", "Tổng",
-              "Đầu tư phát triển", "Sự nghiệp", "Tỷ lệ (%)", "Ghi chú", "Tổng số"),
-    "abbreviated": ("STT", "Danh mục", "KH vốn năm {year}", "Giải ngân", "Cộng", "ĐTPT", "SN",
-                    "% GN", "Ghi chú", "Tổng cộng"),
+    "full": (
+        "STT",
+        "Nội dung",
+        "Kế hoạch vốn năm {year}",
+        "Giải ngân đến hết kỳ báo cáo",
+        "Tổng số",
+        "Vốn đầu tư phát triển",
+        "Vốn sự nghiệp",
+        "Tỷ lệ giải ngân (%)",
+        "Ghi chú",
+        "TỔNG CỘNG",
+    ),
+    "short": (
+        "TT",
+        "Tên dự án, tiểu dự án",
+        "Kế hoạch vốn giao",
+        "Lũy kế giải ngân",
+        "Tổng",
+        "Đầu tư phát triển",
+        "Sự nghiệp",
+        "Tỷ lệ (%)",
+        "Ghi chú",
+        "Tổng số",
+    ),
+    "abbreviated": (
+        "STT",
+        "Danh mục",
+        "KH vốn năm {year}",
+        "Giải ngân",
+        "Cộng",
+        "ĐTPT",
+        "SN",
+        "% GN",
+        "Ghi chú",
+        "Tổng cộng",
+    ),
 }
 
 
@@ -157,8 +186,10 @@ def _tree(leaves: tuple[Form01Leaf, ...]) -> dict[str, dict[str, dict[str | None
     """source → project → sub-project (None for none) → six amounts in đồng."""
     tree: dict[str, dict[str, dict[str | None, dict[str, int]]]] = {}
     for leaf in leaves:
-        if leaf.budget_source not in _SOURCES or leaf.capital_type not in ("investment",
-                                                                           "recurrent"):
+        if leaf.budget_source not in _SOURCES or leaf.capital_type not in (
+            "investment",
+            "recurrent",
+        ):
             raise ValueError(f"leaf {leaf} has an unknown budget source or capital type")
         subs = tree.setdefault(leaf.budget_source, {}).setdefault(leaf.project_code, {})
         amounts = subs.setdefault(leaf.subproject_code, dict.fromkeys(AMOUNT_COLUMNS, 0))
@@ -232,12 +263,13 @@ def _layout(spec: Form01Spec, variant: Form01Variant) -> _Sheet:
     if variant.column_numbers:
         number_of = {col: str(col - left + 1) for col in range(left, notes + 1)}
         for side, _ in groups:
-            total, inv, rec = (columns[f"{side}_{k}_vnd"] for k in ("total", "investment",
-                                                                     "recurrent"))
+            total, inv, rec = (
+                columns[f"{side}_{k}_vnd"] for k in ("total", "investment", "recurrent")
+            )
             number_of[total] = f"{number_of[total]}={number_of[inv]}+{number_of[rec]}"
         plan, done = columns["planned_total_vnd"], columns["disbursed_total_vnd"]
-        number_of[rate] = f"{number_of[rate]}={number_of[done].split('=')[0]}/" + (
-            number_of[plan].split("=")[0]
+        number_of[rate] = (
+            f"{number_of[rate]}={number_of[done].split('=')[0]}/" + (number_of[plan].split("=")[0])
         )
         for col, text in number_of.items():
             sheet.cells[(row, col)] = text
@@ -254,7 +286,10 @@ def _layout(spec: Form01Spec, variant: Form01Variant) -> _Sheet:
         sheet.cells[(row, left + 1)] = label
         if amounts is not None:
             for column, col in columns.items():
-                sheet.cells[(row, col)] = _amount(amounts[column], unit_vnd, variant)
+                value = _amount(amounts[column], unit_vnd, variant)
+                sheet.cells[(row, col)] = (
+                    0 if value in ("", "-") and amounts.get("declared") == column else value
+                )
             if amounts["planned_total_vnd"]:
                 share = Decimal(amounts["disbursed_total_vnd"]) / amounts["planned_total_vnd"]
                 sheet.cells[(row, rate)] = round(float(share * 100), 1)
@@ -273,7 +308,11 @@ def _layout(spec: Form01Spec, variant: Form01Variant) -> _Sheet:
 def _lines(
     spec: Form01Spec, variant: Form01Variant, grand_label: str
 ) -> list[tuple[str, str | None, dict[str, int] | None, bool]]:
-    """(STT, label, amounts, bold) per row; a None label is a blank row."""
+    """(STT, label, amounts, bold) per row; a None label is a blank row.
+
+    The amounts of the row with the injected error name the wrong column under "declared",
+    so it is written even if the error made it zero (an empty cell declares nothing).
+    """
     tree = _tree(spec.leaves)
     error = variant.error
     body: list[tuple[str, str | None, dict[str, int] | None, bool]] = []
@@ -284,7 +323,11 @@ def _lines(
         nonlocal injected
         if error and (error.budget_source, error.project_code) == (source, project):
             injected = True
-            return {**amounts, error.column: amounts[error.column] + error.delta_vnd}
+            return {
+                **amounts,
+                error.column: amounts[error.column] + error.delta_vnd,
+                "declared": error.column,
+            }
         return amounts
 
     for index, (source, projects) in enumerate(tree.items()):
@@ -297,8 +340,9 @@ def _lines(
             project_amounts = _sum(list(subs.values()))
             project_totals.append(project_amounts)
             label = f"Dự án {number}: {PROJECT_NAMES.get(number, f'Dự án {number}')}"
-            project_rows.append((str(number), label, inject(project_amounts, source, project),
-                                 False))
+            project_rows.append(
+                (str(number), label, inject(project_amounts, source, project), False)
+            )
             if None in subs:
                 continue
             if variant.trong_do_line:
@@ -355,8 +399,9 @@ def _write_xlsx(path: Path, name: str, sheet: _Sheet) -> None:
     worksheet = workbook.add_worksheet(name)
     plain = workbook.add_format({"text_wrap": True, "valign": "vcenter"})
     bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "vcenter"})
-    merged = workbook.add_format({"bold": True, "align": "center", "valign": "vcenter",
-                                  "text_wrap": True, "border": 1})
+    merged = workbook.add_format(
+        {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1}
+    )
     for (r, c), value in sorted(sheet.cells.items()):
         style = bold if r in sheet.bold_rows else plain
         if isinstance(value, str):

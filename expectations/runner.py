@@ -228,10 +228,11 @@ def _outcome(exp, result, locations: list[str], personal_data: bool) -> Expectat
     info = result.exception_info or {}
     message_vi, message_en = exp.message_vi, exp.message_en
     severity = exp.severity
-    if info.get("raised_exception"):
+    error = _raised(info)
+    if error is not None:
         # A check that could not run proves nothing: it blocks, like a missing column.
         severity = "blocking"
-        reason = "" if personal_data else f": {str(info.get('exception_message'))[:200]}"
+        reason = "" if personal_data else f": {error[:200]}"
         message_vi = f"Không chạy được kiểm tra ({exp.message_vi}){reason}"
         message_en = f"The check could not run ({exp.message_en}){reason}"
     return ExpectationOutcome(
@@ -246,6 +247,15 @@ def _outcome(exp, result, locations: list[str], personal_data: bool) -> Expectat
         failing_locations=_locations(body, locations),
         observed_value=_observed(body, personal_data),
     )
+
+
+def _raised(info: dict) -> str | None:
+    """The exception message if GX could not run the check (flat, or keyed by metric)."""
+    found = [info] + [v for v in info.values() if isinstance(v, dict)]
+    for item in found:
+        if item.get("raised_exception"):
+            return str(item.get("exception_message") or "unknown error")
+    return None
 
 
 def _locations(body: dict, locations: list[str]) -> list[dict[str, Any]]:

@@ -62,7 +62,10 @@ def _run(
     if selection_from or only:
         chosen = dg.AssetSelection.assets(*[dg.AssetKey(k) for k in (selection_from or only)])
         if selection_from:
+            # what follows the roots, and what that needs besides other sources (dimensions,
+            # seeds): cheap to rebuild, and never stale
             chosen = chosen.downstream()
+            chosen = chosen | (chosen.upstream() - dg.AssetSelection.key_prefixes("landing"))
         if exclude_reports:
             chosen = chosen - dg.AssetSelection.key_prefixes("reports")
         selection = sorted(chosen.resolve(graph), key=lambda k: k.to_string())

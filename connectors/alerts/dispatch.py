@@ -7,6 +7,7 @@ heard of it are told once, then it is forgotten. One message per recipient per c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from connectors.alerts.settings import AlertSettings
 from connectors.alerts.state import AlertState, ProblemState
 from connectors.alerts.webhook import post_webhook, webhook_host
 from connectors.exceptions import DeliveryError, MtqgError
+
+log = logging.getLogger(__name__)
 
 EMAIL, WEBHOOK, NO_CHANNEL = "email", "webhook", "none"
 SENT, FAILED, NOT_SENT = "sent", "failed", "not_sent"
@@ -121,7 +124,11 @@ class AlertDispatcher:
     ) -> None:
         self.settings = settings
         self.state_path = Path(state_path)
-        self._now = now if callable(now) else (lambda: now) if now else (lambda: datetime.now(UTC))
+        if isinstance(now, datetime):
+            fixed = now
+            self._now: Callable[[], datetime] = lambda: fixed
+        else:
+            self._now = now or (lambda: datetime.now(UTC))
         self.province_names = dict(province_names or {})
         if assignments is None and settings is not None:
             assignments = AssignmentTable.from_csv(settings.assignments)
@@ -130,6 +137,8 @@ class AlertDispatcher:
     def dispatch(self, open_findings: list[Finding]) -> DispatchReport:
         """Send this run's digests; the state moves on only for channels that delivered."""
         now = self._now()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)  # the state compares aware times
         unique: dict[str, Finding] = {}
         for finding in open_findings:
             unique.setdefault(finding.key, finding)  # the caller may repeat a problem
@@ -141,12 +150,19 @@ class AlertDispatcher:
         report = DispatchReport(ran_at=now, is_dry_run=False, open_keys=[f.key for f in findings])
         plan = self._plan_open(findings, state, now, report)
         self._plan_resolved({f.key for f in findings}, state, now, plan, report)
-        for recipient in self.assignments.recipients:
-            for notices, channels in _same_content(plan.get(recipient.staff_id, {})):
-                report.messages.append(self._deliver(recipient, notices, channels, state, now))
-        for key in [k for k, p in state.problems.items() if p.resolved_at and not p.recipients]:
-            del state.problems[key]  # every resolved notice delivered: forget it
-        state.save(self.state_path)
+        try:
+            for recipient in self.assignments.recipients:
+                for notices, channels in _same_content(plan.get(recipient.staff_id, {})):
+                    message = self._deliver(recipient, notices, channels, state, now)
+                    report.messages.append(message)
+        finally:
+            # Whatever was delivered stays delivered, even if a later recipient broke the run.
+            for key in [k for k, p in state.problems.items() if p.resolved_at and not p.recipients]:
+                del state.problems[key]  # every resolved notice delivered: forget it
+            state.save(self.state_path)
+        for failure in report.failures:
+            log.warning("alert for %s not delivered: %s", failure.staff_id, failure.error)
+        log.info(report.summary())
         return report
 
     def channels_of(self, recipient: Recipient) -> list[str]:

@@ -24,7 +24,7 @@ from connectors.exceptions import InputRejected, SourceError
 from connectors.http import HttpClient, JsonResponse
 from connectors.iati.tables import (
     TRANSACTION_SCHEMA,
-    canonical_decimal,
+    exact_decimal,
     nfc,
     parse_date,
     parse_datetime,
@@ -273,7 +273,7 @@ def _doc_transactions(doc: dict[str, Any], where: str) -> list[dict[str, Any]]:
                 "transaction_date": _convert(
                     parse_date, cell["transaction_date"], identifier, where
                 ),
-                "value": _convert(canonical_decimal, cell["value"], identifier, where),
+                "value": _convert(exact_decimal, cell["value"], identifier, where),
                 # The default applies only when no transaction stated a currency: with some
                 # stated but not lined up, any currency given here would be a guess.
                 "currency": _text(cell["currency"])

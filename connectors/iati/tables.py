@@ -1,7 +1,7 @@
 """The raw IATI tables both ways in (activity files and the Datastore) produce, and their cells.
 
-Amounts stay in the donor's currency as canonical decimal text ("1000", "1234.5"): the raw zone
-keeps them lossless, conversion to VND happens in the warehouse at the value date's rate.
+Amounts stay in the donor's currency as exact decimals (DECIMAL(38, 10), never floats): the raw
+zone keeps them lossless, conversion to VND happens in the warehouse at the value date's rate.
 """
 
 from __future__ import annotations
@@ -9,9 +9,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 import pyarrow as pa
+
+# Exact decimals: 28 digits before the point, 10 after (IATI values are xsd:decimal).
+DECIMAL = pa.decimal128(38, 10)
+_SCALE = Decimal(1).scaleb(-10)
+_LIMIT = Decimal(10) ** 28
 
 ACTIVITY_SCHEMA = pa.schema(
     [
@@ -35,7 +40,7 @@ TRANSACTION_SCHEMA = pa.schema(
         ("transaction_ref", pa.string()),
         ("transaction_type_code", pa.string()),  # 2 commitment, 3 disbursement, 4 expenditure
         ("transaction_date", pa.date32()),
-        ("value", pa.string()),  # canonical decimal text, in `currency`
+        ("value", DECIMAL),  # in `currency`
         ("currency", pa.string()),  # value/@currency, else the activity's @default-currency
         ("value_date", pa.date32()),
         ("provider_org_ref", pa.string()),
@@ -54,7 +59,7 @@ SECTOR_SCHEMA = pa.schema(
         ("iati_identifier", pa.string()),
         ("vocabulary", pa.string()),
         ("code", pa.string()),
-        ("percentage", pa.string()),  # canonical decimal text
+        ("percentage", DECIMAL),
         ("narrative", pa.string()),
     ]
 )
@@ -154,8 +159,9 @@ def nfc(text: str | None) -> str | None:
     return text or None
 
 
-def canonical_decimal(raw: object) -> str | None:
-    """Canonical decimal text: " 1000.50 " → "1000.5", 1000.0 → "1000"; ValueError if not a number.
+def exact_decimal(raw: object) -> Decimal | None:
+    """Exact decimal: " 1000.50 " → 1000.50, Solr's 1000.0 → 1000; ValueError if not a
+    number or not representable in DECIMAL(38, 10) without loss.
 
     Commas are refused, not guessed: "1,000" could be a thousand or one (xsd:decimal has none).
     """
@@ -169,10 +175,13 @@ def canonical_decimal(raw: object) -> str | None:
         number = Decimal(text)
     except InvalidOperation as exc:
         raise ValueError(f"{raw!r} is not a number") from exc
-    if not number.is_finite():
-        raise ValueError(f"{raw!r} is not a number")
-    result = format(number.normalize(), "f")
-    return "0" if result in ("-0", "0") else result
+    if not number.is_finite() or abs(number) >= _LIMIT:
+        raise ValueError(f"{raw!r} is not a number of at most 28 digits")
+    # 38 significant digits fit DECIMAL(38, 10); the default context would stop at 28.
+    with localcontext(prec=40):
+        if number.quantize(_SCALE) != number:
+            raise ValueError(f"{raw!r} has more than 10 decimal places")
+        return number + 0  # drops a negative zero
 
 
 def parse_date(raw: str | None) -> date:

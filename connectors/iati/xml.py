@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from connectors.iati.tables import (
     TABLE_SCHEMAS,
     IatiProblem,
     IatiTables,
-    canonical_decimal,
+    exact_decimal,
     nfc,
     parse_date,
     parse_datetime,
@@ -268,11 +269,13 @@ class _ActivityReader:
                     return text
         return narratives[0][1]
 
-    def _decimal(self, raw: str | None, element: etree._Element | None, what: str) -> str | None:
+    def _decimal(
+        self, raw: str | None, element: etree._Element | None, what: str
+    ) -> Decimal | None:
         try:
-            return canonical_decimal(nfc(raw))
-        except ValueError:
-            self._problem(f"{what} {raw!r} is not a decimal number; kept as null", element)
+            return exact_decimal(nfc(raw))
+        except ValueError as exc:
+            self._problem(f"{what}: {exc}; kept as null", element)
             return None
 
     def _date(self, raw: str | None, element: etree._Element | None) -> Any:

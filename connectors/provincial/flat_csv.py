@@ -1,4 +1,4 @@
-"""Reader of the portals' flat CSV export: one row per province × period × project × source × type."""
+"""Reader of the portals' flat CSV export: a row per province × period × line × source × type."""
 
 from __future__ import annotations
 
@@ -77,8 +77,9 @@ def read_flat_csv(path: Path, *, directory: ProvinceDirectory | None = None) -> 
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ReportReadError(f"không đọc được tệp / cannot read the file: {exc.strerror}",
-                              file=str(path)) from exc
+        raise ReportReadError(
+            f"không đọc được tệp / cannot read the file: {exc.strerror}", file=str(path)
+        ) from exc
     text = decode_text(data, path.name).lstrip("\ufeff")
     if not text.strip():
         raise ReportReadError("tệp CSV rỗng / the CSV file is empty", file=path.name)
@@ -101,8 +102,9 @@ def read_flat_csv(path: Path, *, directory: ProvinceDirectory | None = None) -> 
         record = {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}
         records.append((reader.line_num, record))
     if not records:
-        raise ReportReadError("tệp CSV không có dòng số liệu / the CSV has no data rows",
-                              file=path.name)
+        raise ReportReadError(
+            "tệp CSV không có dòng số liệu / the CSV has no data rows", file=path.name
+        )
     amounts = [r[c] for _, r in records for c in ("ke_hoach_trieu_dong", "giai_ngan_trieu_dong")]
     # With `;` between fields a comma is the decimal mark; with `,` it cannot be one.
     decimal = "," if delimiter == ";" and any("," in a for a in amounts) else "."
@@ -143,6 +145,7 @@ def _report(
     seen: dict[tuple[str, ...], int] = {}
     places = 0
     for line_number, record in rows:
+
         def problem(reason: str, check: str = "read", row: int = line_number) -> None:
             problems.append(Problem(reason, sheet, row, check))
 
@@ -166,11 +169,15 @@ def _report(
             if value is None:
                 problem(f"{what} không hợp lệ: {label!r} / invalid {what.split(' / ')[1]}")
         if record["ma_tieu_du_an"] and subproject is None:
-            problem(f"mã tiểu dự án không hợp lệ: {record['ma_tieu_du_an']!r} / "
-                    "invalid sub-project code")
+            problem(
+                f"mã tiểu dự án không hợp lệ: {record['ma_tieu_du_an']!r} / "
+                "invalid sub-project code"
+            )
         money: dict[str, int | None] = {}
-        for column, side in (("ke_hoach_trieu_dong", "planned"), ("giai_ngan_trieu_dong",
-                                                                   "disbursed")):
+        for column, side in (
+            ("ke_hoach_trieu_dong", "planned"),
+            ("giai_ngan_trieu_dong", "disbursed"),
+        ):
             try:
                 number = parse_vn_number(record[column], decimal=decimal)
             except InputRejected:
@@ -179,8 +186,12 @@ def _report(
             if number is not None:
                 places = max(places, decimals_of(number))
             money[side] = None if number is None else to_vnd(number, UNIT_VND)
-        key = (project or record["ma_du_an"], subproject or "", source or record["nguon_von"],
-               capital or record["loai_von"])
+        key = (
+            project or record["ma_du_an"],
+            subproject or "",
+            source or record["nguon_von"],
+            capital or record["loai_von"],
+        )
         if key in seen:
             problem(
                 f"dòng trùng với dòng {seen[key]} (cùng tỉnh, kỳ, dự án, tiểu dự án, nguồn vốn, "
@@ -200,15 +211,20 @@ def _report(
                 "project_code": project,
                 "subproject_code": subproject,
                 "label": " ".join(
-                    v for v in (record["ma_du_an"], record["ma_tieu_du_an"], record["nguon_von"],
-                                record["loai_von"]) if v
+                    v
+                    for v in (
+                        record["ma_du_an"],
+                        record["ma_tieu_du_an"],
+                        record["nguon_von"],
+                        record["loai_von"],
+                    )
+                    if v
                 ),
                 "planned_total_vnd": None,
                 "planned_investment_vnd": money["planned"] if capital == "investment" else None,
                 "planned_recurrent_vnd": money["planned"] if capital == "recurrent" else None,
                 "disbursed_total_vnd": None,
-                "disbursed_investment_vnd": money["disbursed"] if capital == "investment"
-                else None,
+                "disbursed_investment_vnd": money["disbursed"] if capital == "investment" else None,
                 "disbursed_recurrent_vnd": money["disbursed"] if capital == "recurrent" else None,
             }
         )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -40,7 +40,9 @@ _ROMAN = {"i", "ii", "iii", "iv", "v", "vi"}
 _VN_LETTERS = "abcdđeghiklmnopqrstuvxyfjwz"
 _SUB_BULLETS = {"-", "+", "*", "•", "–", "—", "o"}
 _TOTAL_WORDS = re.compile(r"^(tong cong|tong so|tong von|tong|cong|toan tinh)\b")
-_CENTRAL = re.compile(r"\b(ngan sach trung uong|ns trung uong|nstw|von trung uong|nguon tw|von tw)\b")
+_CENTRAL = re.compile(
+    r"\b(ngan sach trung uong|ns trung uong|nstw|von trung uong|nguon tw|von tw)\b"
+)
 _LOCAL = re.compile(
     r"\b(ngan sach dia phuong|ns dia phuong|nsdp|von dia phuong|ngan sach tinh|nguon dp|von dp)\b"
 )
@@ -400,9 +402,7 @@ class _TableReader:
             for i in self.header.amounts.values()
             if i < len(row) and isinstance(row[i], (int, float))
         ]
-        return not numbers and any(
-            isinstance(v, str) and FOOTER.search(fold(v)) for v in row
-        )
+        return not numbers and any(isinstance(v, str) and FOOTER.search(fold(v)) for v in row)
 
     def _amounts(self, row: list[Any], excel_row: int) -> dict[str, int | None]:
         values: dict[str, int | None] = {}
@@ -412,10 +412,10 @@ class _TableReader:
             try:
                 number = parse_vn_number(raw)
             except InputRejected:
+                cell = f"{_column_letter(index or 0)}{excel_row}"
                 self.problem(
                     excel_row,
-                    f"ô {_column_letter(index or 0)}{excel_row} không phải là số ({cell_text(raw)!r})"
-                    f" / cell {_column_letter(index or 0)}{excel_row} is not a number",
+                    f"ô {cell} không phải là số ({cell_text(raw)!r}) / cell {cell} is not a number",
                 )
                 number = None
             if number is not None:
@@ -431,10 +431,8 @@ class _TableReader:
     def _line(
         self, row: list[Any], excel_row: int, amounts: dict[str, int | None], has_amount: bool
     ) -> None:
-        stt = cell_text(row[self.header.stt]) if self.header.stt is not None else ""
-        label = cell_text(row[self.header.label]) if self.header.label < len(row) else ""
-        if self.header.stt is not None and self.header.stt < len(row):
-            stt = cell_text(row[self.header.stt])
+        stt = _cell(row, self.header.stt) if self.header.stt is not None else ""
+        label = _cell(row, self.header.label)
         kind, source, number, sub = _classify(stt, label)
         if kind is None:
             if fold(label).startswith("trong do") and not has_amount:
@@ -505,8 +503,12 @@ class _TableReader:
         self.lines.append(line)
 
     def _check_duplicate(self, line: dict[str, Any]) -> None:
-        key = (line["line_kind"], line["budget_source"], line["project_code"],
-               line["subproject_code"])
+        key = (
+            line["line_kind"],
+            line["budget_source"],
+            line["project_code"],
+            line["subproject_code"],
+        )
         if key in self._keys:
             self.problem(
                 line["source_row"],

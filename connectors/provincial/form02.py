@@ -112,8 +112,9 @@ def read_form02(
             "no unit of money found"
         )
     unit_label, unit_vnd = unit
-    rows, problems, rows_read = _read_rows(grid, header_row, columns, sheet, unit_vnd,
-                                           pseudonymiser)
+    rows, problems, rows_read = _read_rows(
+        grid, header_row, columns, sheet, unit_vnd, pseudonymiser
+    )
     period = _period(rows, above)
     if period is None:
         raise fail("không xác định được năm hỗ trợ / the support year cannot be found")
@@ -193,8 +194,9 @@ def _read_rows(
             number = parse_vn_number(raw_amount)
         except InputRejected:
             number = None
-            problem(f"dòng {excel_row}: số tiền hỗ trợ không phải là số / the amount is not a "
-                    "number")
+            problem(
+                f"dòng {excel_row}: số tiền hỗ trợ không phải là số / the amount is not a number"
+            )
         year = _year(cell(row, "year"))
         if year is None:
             problem(f"dòng {excel_row}: năm hỗ trợ không hợp lệ / invalid support year")

@@ -71,7 +71,9 @@ def reconcile(
         kids = children.get(row["source_row"], [])
         if kids:
             kinds = {k["line_kind"] for k in kids}
-            kids_vi, kids_en = _CHILD_NAMES[kinds.pop()] if len(kinds) == 1 else ("các dòng con", "its lines")
+            kids_vi, kids_en = (
+                _CHILD_NAMES[kinds.pop()] if len(kinds) == 1 else ("các dòng con", "its lines")
+            )
             for column in AMOUNT_COLUMNS:
                 declared = row[column]
                 if declared is None:
@@ -118,7 +120,11 @@ def _describe(row: dict[str, Any]) -> tuple[str, str]:
     if kind == "grand_total":
         return "Tổng cộng", "the grand total"
     if kind == "budget_source":
-        return (f"nguồn {source[0]}", f"the {source[1]} budget") if source else ("nguồn vốn", "a budget source")
+        return (
+            (f"nguồn {source[0]}", f"the {source[1]} budget")
+            if source
+            else ("nguồn vốn", "a budget source")
+        )
     if kind == "subproject" and row["subproject_code"]:
         number = row["subproject_code"].removeprefix("DA")
         vi, en = f"Tiểu dự án {number}", f"sub-project {number}"

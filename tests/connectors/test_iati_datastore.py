@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from connectors.iati.datastore import (
     datastore_http,
     datastore_transactions,
 )
-from connectors.iati.tables import TRANSACTION_SCHEMA
+from connectors.iati.tables import TRANSACTION_SCHEMA, exact_decimal
 from connectors.iati.xml import parse_activities
 from connectors.landing import Landing
 from demo.servers.iati_server import IatiServer
@@ -184,9 +185,9 @@ def test_activity_collection_gives_the_same_table_as_the_activity_file(
     assert pull.doc_count == 4
     by_key = {(r["iati_identifier"], r["transaction_index"]): r for r in table.to_pylist()}
     first = by_key[("XM-DAC-41114-VN-001", 0)]
-    assert (first["value"], first["currency"]) == ("1500000.5", "USD")
+    assert (first["value"], first["currency"]) == (Decimal("1500000.5"), "USD")
     assert by_key[("XM-DAC-41114-VN-002", 0)]["currency"] == "JPY"  # the default currency
-    assert by_key[("XM-DAC-41114-VN-001", 2)]["value"] == "0.25"
+    assert by_key[("XM-DAC-41114-VN-001", 2)]["value"] == Decimal("0.25")
     assert by_key[("XM-DAC-41114-VN-001", 1)]["description"] == "Giải ngân đợt 1"
 
 
@@ -350,6 +351,27 @@ def test_parallel_lists_that_do_not_line_up_are_left_null(tmp_path: Path) -> Non
     )
     rows = datastore_transactions([page]).to_pylist()
     assert [(r["value"], r["currency"], r["value_date"]) for r in rows] == [
-        ("100", None, None),
-        ("50.5", None, None),
+        (Decimal(100), None, None),
+        (Decimal("50.5"), None, None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (1000.0, Decimal("1000")),
+        (0.1, Decimal("0.1")),  # the float's shortest text, not 0.1000000000000000055…
+        (" 1234567.891 ", Decimal("1234567.891")),
+        (-0.0, Decimal("0")),
+        (1e20, Decimal("100000000000000000000")),
+        ("", None),
+    ],
+)
+def test_exact_decimal_reads_solr_numbers_without_float_noise(raw: object, expected) -> None:
+    assert exact_decimal(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["1,000", "abc", "NaN", "1e40", "0.00000000001", True])
+def test_exact_decimal_refuses_what_it_would_have_to_guess(raw: object) -> None:
+    with pytest.raises(ValueError):
+        exact_decimal(raw)

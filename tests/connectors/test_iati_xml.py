@@ -7,10 +7,12 @@ import threading
 import unicodedata
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import requests
 
 from connectors.cursors import CursorStore
 from connectors.exceptions import InputRejected, SourceError
@@ -119,7 +121,7 @@ def test_official_example_parses_to_its_activities_and_transactions() -> None:
     assert activity["last_updated_datetime"] == datetime(2014, 9, 10, 7, 15, 37, tzinfo=UTC)
     transaction = tables.transactions.to_pylist()[0]
     assert transaction["transaction_type_code"] == "1"
-    assert transaction["value"] == "1000"
+    assert transaction["value"] == Decimal("1000")
     assert transaction["currency"] == "EUR"
     assert transaction["value_date"] == date(2012, 1, 1)
     assert transaction["provider_org_ref"] == "BB-BBB-123456789"
@@ -152,7 +154,7 @@ def test_vietnamese_activity_keeps_diacritics_nfc_and_falls_back_to_default_curr
         (1, "3"),
     ]
     assert rows[0]["currency"] == "USD"  # no value/@currency: the activity's default
-    assert rows[0]["value"] == "1500000.5"
+    assert rows[0]["value"] == Decimal("1500000.50")
     assert rows[1]["currency"] == "EUR"
     assert rows[1]["receiver_org_name"] == "Ban Dân tộc tỉnh Lào Cai"
     location = tables.locations.to_pylist()
@@ -161,7 +163,7 @@ def test_vietnamese_activity_keeps_diacritics_nfc_and_falls_back_to_default_curr
     assert unicodedata.is_normalized("NFC", location[0]["name"])
     assert location[0]["administrative"] == [{"vocabulary": "G1", "level": "1", "code": "1562822"}]
     assert (location[0]["latitude"], location[0]["longitude"]) == (22.48, 103.97)
-    assert tables.sectors.to_pylist()[0]["percentage"] == "60.5"
+    assert tables.sectors.to_pylist()[0]["percentage"] == Decimal("60.5")
     assert tables.tags.to_pylist()[0]["narrative"] == "Chương trình MTQG 1719"
     assert tables.other_identifiers.to_pylist()[0]["owner_org_name"] == "Bộ Tài chính"
 
@@ -181,7 +183,7 @@ def test_bad_cells_become_problems_with_lines_not_failures(tmp_path: Path) -> No
     assert row["value"] is None and row["transaction_date"] is None
     assert row["value_date"] == date(2024, 1, 15)
     reasons = [p.describe() for p in tables.problems]
-    value_problem = f"line {value_line}, activity XM-3: transaction value '1,500' is not a decimal"
+    value_problem = f"line {value_line}, activity XM-3: transaction value: '1,500' is not a number"
     assert any(value_problem in r for r in reasons), reasons
     assert any("'15/01/2024'" in r and "vn.xml" in r and "XM-3" in r for r in reasons), reasons
 
@@ -260,6 +262,32 @@ def test_external_entity_is_refused_and_its_target_never_read(tmp_path: Path) ->
     assert isinstance(refused.value, InputRejected)
     assert hits == []
     if atime_works:
+        assert target.stat().st_atime == old_atime
+
+
+def test_parser_refuses_a_dtd_even_past_the_prolog_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Defence in depth: with the prolog scan switched off, the parser itself must neither read
+    # the entity's target nor let the document through.
+    import connectors.safe_xml as safe_xml
+
+    monkeypatch.setattr(safe_xml, "refuse_doctype", lambda path, name=None: None)
+    target = tmp_path / "target.txt"
+    old_atime = _file_with_old_atime(target)
+    path = tmp_path / "xxe.xml"
+    path.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file://{target}">]>'
+        "<iati-activities><iati-activity><iati-identifier>&x;</iati-identifier>"
+        "</iati-activity></iati-activities>",
+        encoding="utf-8",
+    )
+    with pytest.raises(UnsafeXml, match=r"xxe\.xml"):
+        list(iter_elements(path, "iati-activity"))
+    probe = tmp_path / "probe.txt"
+    probe_atime = _file_with_old_atime(probe)
+    probe.read_bytes()
+    if probe.stat().st_atime != probe_atime:
         assert target.stat().st_atime == old_atime
 
 
@@ -407,3 +435,16 @@ def test_fetch_of_a_missing_file_is_not_retried(
     with pytest.raises(SourceError, match="404"):
         _fetch(iati_files_server, tmp_path, names=("gone.xml",))
     assert iati_files_server.hits("/files/gone.xml") == 1
+
+
+def test_demo_server_answers_if_modified_since(iati_files_server: IatiServer) -> None:
+    url = f"{iati_files_server.url}/files/donor-a.xml"
+    first = requests.get(url, timeout=5)
+    stamp = first.headers["Last-Modified"]
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert requests.get(url, headers={"If-Modified-Since": stamp}, timeout=5).status_code == 304
+    old = "Mon, 01 Jan 2001 00:00:00 GMT"
+    assert requests.get(url, headers={"If-Modified-Since": old}, timeout=5).status_code == 200
+    # If-None-Match wins over If-Modified-Since, as in RFC 9110.
+    stale = {"If-None-Match": '"other"', "If-Modified-Since": stamp}
+    assert requests.get(url, headers=stale, timeout=5).status_code == 200

@@ -357,7 +357,7 @@ def test_failure_on_a_later_page_keeps_cursor(gateway, home):
         _pull(gateway, home, "capital-plans", client=client)
     assert store.get("capital-plans") is None
     # Pages 1 and 2 stay in landing (harmless: the next pull asks for them again).
-    assert len(list((home.landing / "mof").glob("*/*/*.json.json"))) == 2
+    assert len(list(Landing(home.landing).files("mof"))) == 2
 
 
 def test_empty_answer_lands_one_page_and_keeps_cursor(home):

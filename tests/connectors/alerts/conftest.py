@@ -119,7 +119,7 @@ class _WebhookHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def webhook_server() -> Iterator[WebhookServer]:
     server = WebhookServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server
     server.shutdown()

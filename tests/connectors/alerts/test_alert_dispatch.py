@@ -143,7 +143,7 @@ def test_a_failing_smtp_server_does_not_stop_the_webhook_and_is_retried(
 def test_one_recipients_failure_does_not_stop_the_others(
     tmp_path, table_path, smtp_server, webhook_server, make_finding
 ):
-    webhook_server.answers = [500]  # the first post (general desk) fails
+    webhook_server.answers = [500]  # the first post (vpdp-02, first in the table) fails
     settings = make_settings(table_path, smtp_server.port)
     findings = [make_finding("run", severity="run_failure", check="run", province=None)]
     findings.append(make_finding("tn", province="52"))
@@ -205,3 +205,34 @@ def test_the_state_keeps_no_personal_data(tmp_path, table_path, smtp_server, mak
     saved = state_path.read_text(encoding="utf-8")
     assert "001099012345" not in saved and "0912345678" not in saved
     assert "001099012345" not in smtp_server.received[0][2].get_content()
+
+
+def test_a_new_problem_is_sent_alone_while_an_old_one_is_suppressed(
+    tmp_path, table_path, smtp_server, make_finding
+):
+    settings = make_settings(table_path, smtp_server.port, webhooks=False)
+    state_path = tmp_path / "alerts.json"
+    old = make_finding("old", province="15")
+    new = make_finding(
+        "new", province="14", severity="warning", check="outlier", vi="Giải ngân tăng đột biến"
+    )
+    AlertDispatcher(settings, state_path, now=T0).dispatch([old, old])  # repeated key: once
+    assert len(smtp_server.received) == 1
+    naive_later = (T0 + timedelta(hours=2)).replace(tzinfo=None)  # naive times are UTC
+    report = AlertDispatcher(settings, state_path, now=lambda: naive_later).dispatch([old, new])
+    [message] = report.messages
+    assert [(n.finding.key, n.kind) for n in message.digest.notices] == [("new", "new")]
+    assert report.suppressed == ["old"]
+    body = smtp_server.received[-1][2].get_content()
+    assert "Giải ngân tăng đột biến" in body and "Dòng 23" not in body
+
+
+def test_alerts_never_import_dagster():
+    import subprocess
+    import sys
+
+    code = (
+        "import connectors.alerts, expectations.quality_page, sys; print('dagster' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,59 @@
+"""Landing → raw: one batch per file, unreadable files kept as batches with their reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.ingest import replay_raw
+from connectors.raw_loading import load_provincial_file
+from connectors.warehouse import connect, ensure_tables
+from orchestration.sources import DefaultInbox
+
+
+@pytest.fixture
+def con(home):
+    with connect(home.warehouse) as connection:
+        ensure_tables(connection)
+        yield connection
+
+
+def test_an_unreadable_file_becomes_a_batch_with_its_reason(con, landing):
+    landed = landing.store_bytes("inbox", b"%PDF-1.4 not a sheet", original_name="bao_cao.xlsx")
+
+    load = load_provincial_file(con, landed, source="inbox", source_kind="inbox")
+
+    assert not load.is_readable
+    batch = con.execute(
+        "select dataset, rows_loaded, original_name from raw.batches where batch_id = ?",
+        [landed.sha256],
+    ).fetchone()
+    assert batch == ("unreadable", 0, "bao_cao.xlsx")
+    reasons = con.execute(
+        "select check_name, is_blocking, reason from raw.batch_problems where batch_id = ?",
+        [landed.sha256],
+    ).fetchall()
+    assert len(reasons) == 1 and reasons[0][:2] == ("read", True)
+    assert "bao_cao.xlsx" in reasons[0][2] or landed.path.name in reasons[0][2]
+
+
+def test_loading_twice_and_replaying_reproduce_raw_exactly(con, home, landing, shared):
+    example = shared / "sources" / "examples" / "bieu01_lao_cai_2024_q3.xlsx"
+    landed = landing.store_file("inbox", example)
+
+    load_provincial_file(con, landed, source="inbox", source_kind="inbox")
+    before = _snapshot(con)
+    load_provincial_file(con, landed, source="inbox", source_kind="inbox")
+    assert _snapshot(con) == before
+
+    con.execute("delete from raw.provincial_report_lines")
+    replay_raw(con, home, [DefaultInbox()])
+    assert _snapshot(con) == before
+    assert before["lines"] and before["batches"][0][7] == 49  # rows_read
+
+
+def _snapshot(con) -> dict:
+    return {
+        "batches": con.execute("select * from raw.batches order by all").fetchall(),
+        "problems": con.execute("select * from raw.batch_problems order by all").fetchall(),
+        "lines": con.execute("select * from raw.provincial_report_lines order by all").fetchall(),
+    }
