@@ -51,6 +51,11 @@ class CkanResource:
     hash: str | None
     size: int | None
 
+    @property
+    def id(self) -> str:
+        """The portal's resource id (as CKAN names it)."""
+        return self.resource_id
+
     def sidecar_extra(self, portal_url: str) -> dict[str, Any]:
         return {
             "portal": portal_url,
@@ -174,6 +179,9 @@ def sync_resources(
     A listing that fails raises SourceError and changes nothing; a single file that fails is put
     in `failed` (its state is untouched, so it is fetched again next time).
     """
+    if client.http.source != source:
+        # The client lands under its own source name: a different one here is a wiring mistake.
+        raise ValueError(f"HttpClient of source {client.http.source!r} cannot sync {source!r}")
     state = CursorStore(state_path)
     resources = select_resources(client.package_search(fq), formats)
     sync = CkanSync()

@@ -1,22 +1,33 @@
 """One entry point per step for every source kind: fetch into landing, then load landing into raw.
 
-Orchestration calls these two functions and nothing kind-specific, so a new kind of source is
-added here (and in config.py), never in the Dagster wiring.
+Orchestration calls these functions and nothing kind-specific, so a new kind of source is added
+here (and in config.py), never in the Dagster wiring.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
+from connectors.exceptions import InputRejected
 from connectors.home import Home
 from connectors.landing import LandedFile, Landing
-from connectors.raw_loading import BatchLoad, load_provincial_file, loaded_batch_ids
-from connectors.warehouse import delete_raw_batches
+from connectors.provincial.schema import Problem
+from connectors.raw_loading import (
+    BatchLoad,
+    arrival_time,
+    load_provincial_file,
+    loaded_batch_ids,
+    write_batch,
+)
+from connectors.warehouse import delete_raw_batches, iati_table, ministry_table
 
 log = logging.getLogger("mtqg.connectors.ingest")
 
@@ -40,30 +51,132 @@ class FetchResult:
 
 
 def fetch_source(source: Any, home: Home) -> FetchResult:
-    """Bring one configured source's new payloads into landing (no warehouse access)."""
-    landing = Landing(home.landing)
-    if source.kind == "inbox":
-        from connectors.inbox import take_stable_files
+    """Bring one configured source's new payloads into landing (no warehouse access).
 
-        inbox = home.resolve_path(getattr(source, "path", "inbox"))
-        taken = take_stable_files(
-            inbox,
-            landing,
+    Raises SourceError when the source cannot be reached after its retries.
+    """
+    fetchers = {
+        "inbox": _fetch_inbox,
+        "ministry_api": _fetch_ministry,
+        "ckan": _fetch_ckan,
+        "iati_files": _fetch_iati_files,
+        "iati_datastore": _fetch_iati_datastore,
+    }
+    if source.kind not in fetchers:
+        raise InputRejected(f"source {source.name!r}: kind {source.kind!r} is not fetched")
+    return fetchers[source.kind](source, home, Landing(home.landing))
+
+
+def _fetch_inbox(source: Any, home: Home, landing: Landing) -> FetchResult:
+    from connectors.inbox import take_stable_files
+
+    taken = take_stable_files(
+        home.resolve_path(getattr(source, "path", "inbox")),
+        landing,
+        source=source.name,
+        state_path=home.state / f"{source.name}.inbox.json",
+        quarantine=home.quarantine / source.name,
+        min_age_seconds=getattr(source, "min_age_seconds", 0),
+        # two looks a moment apart within this call, so one run takes a finished file
+        settle_seconds=getattr(source, "settle_seconds", 0) or 1.0,
+    )
+    return FetchResult(
+        source.name,
+        source.kind,
+        landed=list(taken.landed),
+        refused=list(taken.refused),
+        notes=[f"waiting for {name} to stop changing" for name in taken.waiting],
+    )
+
+
+def _fetch_ministry(source: Any, home: Home, landing: Landing) -> FetchResult:
+    from connectors.auth import secret_from_env
+    from connectors.cursors import CursorStore
+    from connectors.ministry import MinistryClient, pull_collection
+
+    client = MinistryClient.with_client_credentials(
+        source.name,
+        source.url,
+        client_id=secret_from_env(source.auth.client_id_env),
+        client_secret=secret_from_env(source.auth.client_secret_env),
+        **source.http_options(),
+    )
+    cursors = CursorStore.for_source(home, source.name)
+    result = FetchResult(source.name, source.kind)
+    for collection in source.collections:
+        pull = pull_collection(
+            client,
+            collection,
+            landing=landing,
             source=source.name,
-            state_path=home.state / f"{source.name}.inbox.json",
-            quarantine=home.quarantine / source.name,
-            min_age_seconds=getattr(source, "min_age_seconds", 0),
-            # two looks one moment apart within this call, so one run takes a finished file
-            settle_seconds=getattr(source, "settle_seconds", 1.0),
+            cursor_store=cursors,
+            params=dict(source.params.get(collection, {})),
+            page_size=source.page_size,
+            overlap=timedelta(hours=source.overlap_hours),
         )
-        return FetchResult(
-            source.name,
-            source.kind,
-            landed=list(taken.landed),
-            refused=list(taken.refused),
-            notes=[f"waiting for {name} to stop changing" for name in taken.waiting],
-        )
-    raise NotImplementedError(f"source kind {source.kind!r} cannot be fetched yet")
+        result.landed.extend(pull.landed)
+        result.notes.append(f"{collection}: {pull.record_count} records since {pull.updated_since}")
+    return result
+
+
+def _fetch_ckan(source: Any, home: Home, landing: Landing) -> FetchResult:
+    from connectors.ckan import CkanClient, sync_resources
+    from connectors.http import HttpClient
+
+    http = HttpClient(source.name, auth=_api_key_auth(source), **source.http_options())
+    sync = sync_resources(
+        CkanClient(source.url, http, rows=source.rows),
+        landing,
+        source.name,
+        home.state / f"{source.name}.ckan.json",
+        fq=source.fq,
+        formats=source.formats,
+    )
+    result = FetchResult(source.name, source.kind, landed=list(sync.landed))
+    result.unchanged = len(sync.unchanged)
+    result.notes += [f"resource {rid} is no longer listed" for rid in sync.disappeared]
+    result.notes += [f"resource {f.resource.id} failed: {f.error}" for f in sync.failed]
+    return result
+
+
+def _fetch_iati_files(source: Any, home: Home, landing: Landing) -> FetchResult:
+    from connectors.cursors import CursorStore
+    from connectors.http import HttpClient, NotModified
+    from connectors.iati.files import fetch_activity_files
+
+    http = HttpClient(source.name, **source.http_options())
+    validators = CursorStore(home.state / f"{source.name}.iati_files.json")
+    fetched = fetch_activity_files(http, source.urls, landing, source.name, validators)
+    result = FetchResult(source.name, source.kind)
+    for item in fetched:
+        if isinstance(item, NotModified):
+            result.unchanged += 1
+        else:
+            result.landed.append(item)
+    return result
+
+
+def _fetch_iati_datastore(source: Any, home: Home, landing: Landing) -> FetchResult:
+    from connectors.http import HttpClient
+    from connectors.iati.datastore import DatastoreClient
+
+    http = HttpClient(source.name, auth=_api_key_auth(source), **source.http_options())
+    client = DatastoreClient(source.url, http, rows=source.rows)
+    pull = client.pull("transaction", landing, source.name, source.query, fq=source.filters or None)
+    result = FetchResult(source.name, source.kind, landed=list(pull.landed))
+    result.notes.append(f"{pull.doc_count} transaction documents")
+    return result
+
+
+def _api_key_auth(source: Any):
+    from connectors.auth import ApiKeyHeader, secret_from_env
+
+    if getattr(source, "auth", None) is None:
+        return None
+    return ApiKeyHeader(source.auth.header, secret_from_env(source.auth.api_key_env))
+
+
+# --- landing → raw -------------------------------------------------------------------------
 
 
 def load_landed_into_raw(
@@ -78,9 +191,31 @@ def load_landed_into_raw(
     done = set() if reload else loaded_batch_ids(con)
     loads: list[BatchLoad] = []
     for source in sources:
+        files = list(landing.files(source.name))
         if source.kind in PROVINCIAL_FILE_KINDS:
-            loads.extend(_load_provincial_files(con, landing.files(source.name), source, done))
+            loads.extend(_load_provincial_files(con, files, source, done))
+        elif source.kind == "ministry_api":
+            loads.extend(_load_pulls(con, files, source, done, _ministry_rows))
+        elif source.kind == "iati_datastore":
+            loads.extend(_load_pulls(con, files, source, done, _datastore_rows))
+        elif source.kind == "iati_files":
+            loads.extend(_load_iati_files(con, files, source, done))
     return loads
+
+
+def replay_raw(
+    con: duckdb.DuckDBPyConnection, home: Home, sources: Sequence[Any]
+) -> list[BatchLoad]:
+    """Rebuild the raw tables of these sources from landing alone."""
+    con.execute("begin transaction")
+    try:
+        for source in sources:
+            delete_raw_batches(con, source=source.name)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return load_landed_into_raw(con, home, sources, reload=True)
 
 
 def _load_provincial_files(
@@ -98,16 +233,115 @@ def _load_provincial_files(
     return loads
 
 
-def replay_raw(
-    con: duckdb.DuckDBPyConnection, home: Home, sources: Sequence[Any]
-) -> list[BatchLoad]:
-    """Rebuild the raw tables of these sources from landing alone."""
-    con.execute("begin transaction")
-    try:
-        for source in sources:
-            delete_raw_batches(con, source=source.name)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return load_landed_into_raw(con, home, sources, reload=True)
+def _ministry_rows(files: list[LandedFile], collection: str) -> dict[str, pa.Table]:
+    from connectors.ministry import ministry_records
+
+    return {ministry_table(collection): ministry_records(files, collection)}
+
+
+def _datastore_rows(files: list[LandedFile], collection: str) -> dict[str, pa.Table]:
+    from connectors.iati.datastore import datastore_transactions
+
+    return {"raw.iati_datastore_transactions": datastore_transactions(files)}
+
+
+def _load_pulls(con, files, source, done, rows_of) -> list[BatchLoad]:
+    """API pulls: the pages of one pull (sidecar `batch_id`) form one batch."""
+    pulls: dict[tuple[str, str], list[LandedFile]] = defaultdict(list)
+    for landed in files:
+        batch_id = str(landed.extra.get("batch_id") or landed.sha256)
+        pulls[(batch_id, str(landed.extra.get("collection") or ""))].append(landed)
+    loads = []
+    for (batch_id, collection), pages in sorted(pulls.items()):
+        if batch_id in done:
+            continue
+        pages.sort(key=lambda f: int(f.extra.get("page") or 0))
+        load = BatchLoad(batch_id, source.name, collection or source.kind, f"{collection} pull")
+        try:
+            tables = rows_of(pages, collection)
+        except InputRejected as exc:
+            load.problems.append(Problem(reason=exc.describe(), check="read"))
+            tables = {}
+            load.dataset = "unreadable"
+        for table, rows in tables.items():
+            tables[table] = _stamp(rows, batch_id, None)
+            load.rows_read += rows.num_rows
+            load.rows_loaded += rows.num_rows
+        write_batch(
+            con,
+            load,
+            source_kind=source.kind,
+            loaded_at=arrival_time(pages[-1]),
+            source_file_sha256=None,
+            landed_path=str(pages[0].path.parent),
+            tables=tables,
+        )
+        done.add(batch_id)
+        loads.append(load)
+    return loads
+
+
+def _load_iati_files(con, files, source, done) -> list[BatchLoad]:
+    from connectors.iati.xml import parse_activities
+
+    loads = []
+    for landed in files:
+        if landed.sha256 in done:
+            continue
+        name = landed.url or landed.original_name or landed.path.name
+        load = BatchLoad(landed.sha256, source.name, "iati_activities", name)
+        tables: dict[str, pa.Table] = {}
+        try:
+            parsed = parse_activities(landed.path, name=name)
+        except InputRejected as exc:
+            load.dataset = "unreadable"
+            load.problems.append(Problem(reason=exc.describe(), check="read"))
+        else:
+            for table_name in (
+                "activities",
+                "transactions",
+                "sectors",
+                "locations",
+                "participating_orgs",
+                "tags",
+                "other_identifiers",
+            ):
+                rows = getattr(parsed, table_name)
+                tables[iati_table(table_name)] = _stamp(rows, landed.sha256, landed.sha256)
+            load.rows_read = parsed.activities.num_rows
+            load.rows_loaded = parsed.transactions.num_rows
+            load.problems += [
+                Problem(reason=p.describe(), row=getattr(p, "line", None), check="read")
+                for p in parsed.problems
+            ]
+            load.problems += [
+                Problem(
+                    reason=p.describe(),
+                    row=getattr(p, "line", None),
+                    check="schema",
+                    blocking=False,
+                )
+                for p in parsed.schema_errors
+            ]
+        write_batch(
+            con,
+            load,
+            source_kind=source.kind,
+            loaded_at=arrival_time(landed),
+            source_file_sha256=landed.sha256,
+            landed_path=str(landed.path),
+            tables=tables,
+        )
+        done.add(landed.sha256)
+        loads.append(load)
+    return loads
+
+
+def _stamp(rows: pa.Table, batch_id: str, sha256: str | None) -> pa.Table:
+    for name, value in (("batch_id", batch_id), ("source_file_sha256", sha256)):
+        column = pa.array([value] * rows.num_rows, type=pa.string())
+        if name in rows.column_names:
+            rows = rows.set_column(rows.column_names.index(name), name, column)
+        else:
+            rows = rows.append_column(name, column)
+    return rows

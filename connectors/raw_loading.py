@@ -80,9 +80,10 @@ def load_provincial_file(
     try:
         dataset, reports = reader(landed)
     except InputRejected as exc:
+        exc.file = name  # name the file as the sender called it, not by its landing hash
         problem = Problem(reason=exc.describe(), sheet=exc.sheet, row=exc.row, check="read")
         load = BatchLoad(landed.sha256, source, "unreadable", name, problems=[problem])
-        _write_batch(con, landed, load, source_kind, loaded_at, lines=None)
+        _write_file_batch(con, landed, load, source_kind, loaded_at, None)
         return load
 
     load = BatchLoad(landed.sha256, source, dataset, name)
@@ -94,8 +95,25 @@ def load_provincial_file(
         load.problems.extend(report.problems)
         tables.append(_with_report_columns(report, landed.sha256, index))
     lines = pa.concat_tables(tables) if tables else PROVINCIAL_REPORT_LINES.empty_table()
-    _write_batch(con, landed, load, source_kind, loaded_at, lines=lines)
+    _write_file_batch(con, landed, load, source_kind, loaded_at, lines)
     return load
+
+
+def _write_file_batch(con, landed, load, source_kind, loaded_at, lines) -> None:
+    # An unreadable file still empties any lines an earlier load of it left behind.
+    write_batch(
+        con,
+        load,
+        source_kind=source_kind,
+        loaded_at=loaded_at,
+        source_file_sha256=landed.sha256,
+        landed_path=str(landed.path),
+        tables={
+            "raw.provincial_report_lines": lines
+            if lines is not None
+            else PROVINCIAL_REPORT_LINES.empty_table()
+        },
+    )
 
 
 def _with_report_columns(report: ParsedReport, sha256: str, index: int) -> pa.Table:
@@ -116,24 +134,24 @@ def _with_report_columns(report: ParsedReport, sha256: str, index: int) -> pa.Ta
         "unit_vnd": report.unit_vnd,
         "tolerance_vnd": report.tolerance_vnd,
     }
-    columns = {
-        f.name: pa.array([constants[f.name]] * n, type=f.type) for f in REPORT_COLUMNS
-    }
+    columns = {f.name: pa.array([constants[f.name]] * n, type=f.type) for f in REPORT_COLUMNS}
     lines = report.lines.select(LINE_SCHEMA.names).cast(LINE_SCHEMA)
     for f in LINE_SCHEMA:
         columns[f.name] = lines.column(f.name)
     return pa.table(columns, schema=PROVINCIAL_REPORT_LINES)
 
 
-def _write_batch(
+def write_batch(
     con: duckdb.DuckDBPyConnection,
-    landed: LandedFile,
     load: BatchLoad,
+    *,
     source_kind: str,
     loaded_at: datetime,
-    *,
-    lines: pa.Table | None,
+    source_file_sha256: str | None,
+    landed_path: str,
+    tables: dict[str, pa.Table],
 ) -> None:
+    """Record a batch and make `tables` its only rows in raw, all in one transaction."""
     batch = pa.Table.from_pylist(
         [
             {
@@ -141,9 +159,9 @@ def _write_batch(
                 "source": load.source,
                 "source_kind": source_kind,
                 "dataset": load.dataset,
-                "source_file_sha256": landed.sha256,
+                "source_file_sha256": source_file_sha256,
                 "original_name": load.original_name,
-                "landed_path": str(landed.path),
+                "landed_path": landed_path,
                 "rows_read": load.rows_read,
                 "rows_loaded": load.rows_loaded,
                 "loaded_at": loaded_at,
@@ -151,25 +169,25 @@ def _write_batch(
         ],
         schema=BATCHES,
     )
-    problems = problems_table(load.batch_id, load.problems)
     con.execute("begin transaction")
     try:
         replace_rows(con, "raw.batches", "batch_id", load.batch_id, batch)
-        replace_rows(con, "raw.batch_problems", "batch_id", load.batch_id, problems)
         replace_rows(
             con,
-            "raw.provincial_report_lines",
+            "raw.batch_problems",
             "batch_id",
             load.batch_id,
-            lines if lines is not None else PROVINCIAL_REPORT_LINES.empty_table(),
+            problems_table(load.batch_id, load.problems),
         )
+        for table, rows in tables.items():
+            replace_rows(con, table, "batch_id", load.batch_id, rows)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     log.info(
         "loaded batch %s (%s, %s): %d rows read, %d loaded, %d problems",
-        load.batch_id[:12],
+        load.batch_id[:24],
         load.original_name,
         load.dataset,
         load.rows_read,

@@ -119,9 +119,9 @@ def register_table(name: str, schema: pa.Schema) -> None:
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 60.0) -> Iterator[
-    duckdb.DuckDBPyConnection
-]:
+def connect(
+    path: Path, *, read_only: bool = False, wait_seconds: float = 60.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse; a writer waits (bounded) for another writer's lock to go."""
     path = Path(path)
     if read_only and not path.exists():
@@ -133,8 +133,12 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 60.0) 
             con = duckdb.connect(str(path), read_only=read_only)
             break
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise WarehouseBusy(f"the warehouse {path} is in use by another writer: {exc}")
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() > deadline:
+                raise WarehouseBusy(
+                    f"the warehouse {path} is in use by another writer: {exc}"
+                ) from exc
             time.sleep(0.5)
     try:
         yield con
@@ -158,14 +162,14 @@ def replace_rows(
     name = _checked(table)
     if key_column not in TABLES[table].names:
         raise MtqgError(f"{key_column} is not a column of {table}")
-    rows = rows.select(TABLES[table].names).cast(TABLES[table])  # noqa: F841 - used by DuckDB
+    rows = rows.select(TABLES[table].names).cast(TABLES[table])
     con.execute(f"delete from {name} where {key_column} = ?", [key])
     con.execute(f"insert into {name} by name select * from rows")
 
 
 def append_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
     name = _checked(table)
-    rows = rows.select(TABLES[table].names).cast(TABLES[table])  # noqa: F841 - used by DuckDB
+    rows = rows.select(TABLES[table].names).cast(TABLES[table])
     con.execute(f"insert into {name} by name select * from rows")
 
 
@@ -188,3 +192,35 @@ def _checked(name: str) -> str:
     if name not in TABLES:
         raise MtqgError(f"{name} is not a table the loaders may write")
     return name
+
+
+def _with_batch_columns(schema: pa.Schema) -> pa.Schema:
+    extra = [
+        f
+        for f in (("batch_id", pa.string()), ("source_file_sha256", pa.string()))
+        if f[0] not in schema.names
+    ]
+    return pa.schema(list(schema) + extra)
+
+
+def ministry_table(collection: str) -> str:
+    return "raw.ministry_" + collection.replace("-", "_")
+
+
+def iati_table(name: str) -> str:
+    return "raw.iati_" + name
+
+
+def _register_source_tables() -> None:
+    # Connectors own the shape of what they read; the warehouse only adds the batch columns.
+    from connectors.iati.tables import TABLE_SCHEMAS, TRANSACTION_SCHEMA
+    from connectors.ministry import BATCH_FIELDS, COLLECTION_SCHEMAS
+
+    for collection, schema in COLLECTION_SCHEMAS.items():
+        register_table(ministry_table(collection), pa.schema(list(schema) + BATCH_FIELDS))
+    for name, schema in TABLE_SCHEMAS.items():
+        register_table(iati_table(name), _with_batch_columns(schema))
+    register_table("raw.iati_datastore_transactions", _with_batch_columns(TRANSACTION_SCHEMA))
+
+
+_register_source_tables()

@@ -89,7 +89,8 @@ def gate_batch(
         [outcome.batch_id],
     ).fetchall():
         where = ", ".join(x for x in (sheet and f"sheet {sheet}", row and f"row {row}") if x)
-        text = f"{where}: {reason}" if where and where not in reason else reason
+        # readers usually name the sheet and row in their own words already
+        text = f"{where}: {reason}" if where and not (sheet and sheet in reason) else reason
         (outcome.reasons if is_blocking else outcome.warnings).append(f"[{check_name}] {text}")
 
     suite = SUITE_OF_DATASET.get(outcome.dataset)

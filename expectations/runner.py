@@ -134,7 +134,7 @@ def _gx() -> tuple[Any, Any]:
     """The GX module and the one batch definition every validation of this process reuses."""
     if not _gx_cache:
         # Set before the import: GX reads it when the context is made.
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        os.environ["GX_ANALYTICS_ENABLED"] = "false"
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 

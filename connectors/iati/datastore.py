@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from connectors.paginators import CursorMarkPaginator
 log = logging.getLogger("mtqg.connectors.iati")
 
 COLLECTIONS = ("activity", "transaction")
+_DIGITS = re.compile(r"(\d+)")
 API_KEY_HEADER = "Ocp-Apim-Subscription-Key"
 # Solr refuses cursorMark without the unique key in the sort, so it is always added.
 UNIQUE_KEY = "id"
@@ -193,11 +195,11 @@ def datastore_transactions(landed: Iterable[LandedFile]) -> pa.Table:
     """Transactions of landed Datastore pages, with the columns of the activity files' table.
 
     Docs of the `activity` collection carry all transactions as parallel lists (one position per
-    transaction: `transaction_index` is that position, as in the file). Docs of the `transaction`
-    collection carry one transaction each; having no position, they are numbered within their
-    activity in the order of their Solr id. A doc repeated across pages counts once (last page
-    read wins). A field whose list does not line up with the transactions is left null and
-    logged, rather than pairing a value with the wrong transaction.
+    transaction: `transaction_index` is that position, as in the file). Docs of the
+    `transaction` collection carry one transaction each; having no position, they are numbered
+    within their activity in the natural order of their Solr id (…-T2 before …-T10). A doc
+    repeated across pages counts once (last page read wins). A field whose list does not line
+    up with the transactions is left null and logged, rather than paired with the wrong one.
     """
     docs: dict[Any, tuple[dict[str, Any], str, bool]] = {}
     for file in landed:
@@ -224,10 +226,15 @@ def datastore_transactions(landed: Iterable[LandedFile]) -> pa.Table:
         else:
             rows.extend(transactions)
     for group in by_activity.values():
-        for index, (_, row) in enumerate(sorted(group, key=lambda item: item[0])):
+        for index, (_, row) in enumerate(sorted(group, key=lambda item: _natural(item[0]))):
             rows.append({**row, "transaction_index": index})
     rows.sort(key=lambda r: (r["iati_identifier"] or "", r["transaction_index"]))
     return pa.Table.from_pylist(rows, schema=TRANSACTION_SCHEMA)
+
+
+def _natural(key: str) -> list[tuple[int, int | str]]:
+    """Sort key reading digit runs as numbers, so an id ending -T2 comes before -T10."""
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(key) if part]
 
 
 def _is_list_doc(doc: dict[str, Any]) -> bool:

@@ -24,6 +24,7 @@ def fetch_activity_files(
     Raises SourceError (naming the source and URL) when a file cannot be had after retries:
     validators of the URLs already done are kept, so the next run resumes.
     """
+    _same_source(http, source)
     results: list[LandedFile | NotModified] = []
     for url in urls:
         # The state is keyed by the redacted URL: a key in a query string never reaches the disk.
@@ -46,3 +47,9 @@ def fetch_activity_files(
             )
         results.append(result)
     return results
+
+
+def _same_source(http: HttpClient, source: str) -> None:
+    # The client lands under its own source name: a different one here is a wiring mistake.
+    if http.source != source:
+        raise ValueError(f"HttpClient of source {http.source!r} cannot fetch for {source!r}")

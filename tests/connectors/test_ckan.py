@@ -298,7 +298,7 @@ def test_a_file_that_keeps_failing_is_reported_and_fetched_next_time(
 ) -> None:
     portal.faults.add("/dataset/x/resource/r2/", "status", status=503, times=20)
     first = _sync(portal, tmp_path)
-    assert [f.resource.resource_id for f in first.failed] == ["r2"]
+    assert [f.resource.id for f in first.failed] == ["r2"]
     assert "/dataset/x/resource/r2/download/tien_do_q3.csv" in str(first.failed[0].error)
     assert sorted(f.extra["resource_id"] for f in first.landed) == ["r1", "r3"]
     portal.faults.clear()

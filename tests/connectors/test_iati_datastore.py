@@ -375,3 +375,33 @@ def test_exact_decimal_reads_solr_numbers_without_float_noise(raw: object, expec
 def test_exact_decimal_refuses_what_it_would_have_to_guess(raw: object) -> None:
     with pytest.raises(ValueError):
         exact_decimal(raw)
+
+
+def test_transactions_of_one_activity_keep_their_order_past_nine(tmp_path: Path) -> None:
+    # Ids like …-T10 sort before …-T2 as text; the transaction collection has no position.
+    identifier = "XM-DAC-7-VN-MANY"
+    values = [str(100 + n) for n in range(12)]
+    activity = {
+        "id": "a-many",
+        "iati_identifier": identifier,
+        "default_currency": "USD",
+        "recipient_country_code": ["VN"],
+        "transaction_transaction_type_code": ["3"] * 12,
+        "transaction_value": [float(v) for v in values],
+    }
+    transactions = [
+        {
+            "id": f"{identifier}-T{n + 1}",
+            "iati_identifier": identifier,
+            "default_currency": "USD",
+            "recipient_country_code": ["VN"],
+            "transaction_transaction_type_code": ["3"],
+            "transaction_value": [float(v)],
+        }
+        for n, v in enumerate(values)
+    ]
+    with IatiServer({}, [activity], transactions, api_key=KEY) as server:
+        _, from_activities = pull_table(server, tmp_path / "a")
+        _, from_transactions = pull_table(server, tmp_path / "t", collection="transaction", rows=5)
+    assert from_activities.column("value").to_pylist() == [Decimal(v) for v in values]
+    assert from_transactions.equals(from_activities)

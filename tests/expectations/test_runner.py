@@ -100,7 +100,7 @@ def test_clean_batch_passes_and_every_expectation_is_reported():
     assert result.passed, [f.message_en for f in result.blocking_failures]
     assert result.warnings == []
     assert result.row_count == 100
-    assert len(result.results) == 34
+    assert len(result.results) == 36
     assert all(r.success for r in result.results)
 
 
@@ -139,6 +139,15 @@ def test_unknown_province_flag_blocks():
         record.update(is_known_province=False, province_code=None)
     failure = only_blocking(run(records), "The reporting province is not a known province")
     assert sheet_rows(failure) == [("Bieu01", 15), ("Bieu01", 16)]
+
+
+def test_empty_programme_flag_blocks():
+    records = clean(20)
+    records[3]["is_known_programme_code"] = None
+    failure = only_blocking(
+        run(records), "Whether the programme code is known was not determined (empty flag)"
+    )
+    assert sheet_rows(failure) == [("Bieu01", 13)]
 
 
 def test_period_ending_after_today_blocks():
@@ -241,7 +250,7 @@ def test_to_check_records_shape():
     result = run(records)
     when = datetime(2024, 10, 5, 8, 0, tzinfo=UTC)
     rows = result.to_check_records("batch-1", when)
-    assert len(rows) == len(result.results) == 34
+    assert len(rows) == len(result.results) == 36
     assert all(list(row) == CHECK_RESULT_COLUMNS for row in rows)
     assert {row["suite"] for row in rows} == {SUITE}
     assert {row["evaluated_at"] for row in rows} == {when}
