@@ -33,8 +33,14 @@ class InputRejected(MtqgError):
     `location` names where the problem is (file, sheet, row) so an officer can find it.
     """
 
-    def __init__(self, reason: str, *, file: str | None = None, sheet: str | None = None,
-                 row: int | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | None = None,
+        sheet: str | None = None,
+        row: int | None = None,
+    ) -> None:
         self.reason, self.file, self.sheet, self.row = reason, file, sheet, row
         super().__init__(self.describe())
 

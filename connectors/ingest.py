@@ -135,7 +135,7 @@ def _fetch_ckan(source: Any, home: Home, landing: Landing) -> FetchResult:
     result = FetchResult(source.name, source.kind, landed=list(sync.landed))
     result.unchanged = len(sync.unchanged)
     result.notes += [f"resource {rid} is no longer listed" for rid in sync.disappeared]
-    result.notes += [f"resource {f.resource.id} failed: {f.error}" for f in sync.failed]
+    result.notes += [f"resource {f.resource.resource_id} failed: {f.error}" for f in sync.failed]
     return result
 
 

@@ -189,4 +189,3 @@ def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(data, out, ensure_ascii=False, indent=1, sort_keys=True)
     os.replace(tmp, path)
-

@@ -72,14 +72,28 @@ def write_progress_report(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Repo
 def _progress_sheet(workbook: xlsxwriter.Workbook, rows: list[tuple], stamp: str) -> None:
     sheet = workbook.add_worksheet("TienDo")
     title = workbook.add_format({"bold": True, "font_size": 13})
-    head = workbook.add_format({"bold": True, "text_wrap": True, "border": 1, "align": "center",
-                                "valign": "vcenter", "bg_color": "#DDEBF7"})
+    head = workbook.add_format(
+        {
+            "bold": True,
+            "text_wrap": True,
+            "border": 1,
+            "align": "center",
+            "valign": "vcenter",
+            "bg_color": "#DDEBF7",
+        }
+    )
     money = workbook.add_format({"num_format": "#,##0.000", "border": 1})
     pct = workbook.add_format({"num_format": "0.0", "border": 1})
     text = workbook.add_format({"border": 1, "text_wrap": True})
-    sheet.write(0, 0, "BÁO CÁO TIẾN ĐỘ GIAO KẾ HOẠCH VÀ GIẢI NGÂN VỐN CHƯƠNG TRÌNH MTQG 1719", title)
-    sheet.write(1, 0, "Theo đơn vị hành chính từ 01/7/2025; chỉ gồm số liệu đã qua kiểm tra chất "
-                      f"lượng. Lập lúc {stamp} (UTC). Đơn vị tính: triệu đồng.")
+    sheet.write(
+        0, 0, "BÁO CÁO TIẾN ĐỘ GIAO KẾ HOẠCH VÀ GIẢI NGÂN VỐN CHƯƠNG TRÌNH MTQG 1719", title
+    )
+    sheet.write(
+        1,
+        0,
+        "Theo đơn vị hành chính từ 01/7/2025; chỉ gồm số liệu đã qua kiểm tra chất "
+        f"lượng. Lập lúc {stamp} (UTC). Đơn vị tính: triệu đồng.",
+    )
     for col, (header, width) in enumerate(_PROGRESS_HEADERS):
         sheet.write(3, col, header, head)
         sheet.set_column(col, col, width)

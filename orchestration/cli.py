@@ -81,7 +81,9 @@ def _print_summary(summary, title: str) -> None:
     console.print(table)
     accepted = summary.batches.get("accepted", 0)
     quarantined = summary.batches.get("quarantined", 0)
-    console.print(f"Batches: [green]{accepted} accepted[/green], [red]{quarantined} quarantined[/red]")
+    console.print(
+        f"Batches: [green]{accepted} accepted[/green], [red]{quarantined} quarantined[/red]"
+    )
     for name, reasons in summary.quarantined:
         console.print(f"  [red]quarantined[/red] {name}: {reasons}")
     for check in summary.failed_checks:
@@ -180,15 +182,20 @@ def sql(
     with connect(h.warehouse, read_only=True) as con:
         try:
             cursor = con.execute(query)
-        except Exception as exc:  # noqa: BLE001 - shown to the analyst as it is
+        except Exception as exc:
             err.print(f"query failed: {exc}")
             raise typer.Exit(1) from None
         columns = [d[0] for d in cursor.description or []]
         rows = cursor.fetchall()
     if fmt == "json":
         sys.stdout.write(
-            json.dumps([dict(zip(columns, r, strict=True)) for r in rows],
-                       ensure_ascii=False, default=str, indent=1) + "\n"
+            json.dumps(
+                [dict(zip(columns, r, strict=True)) for r in rows],
+                ensure_ascii=False,
+                default=str,
+                indent=1,
+            )
+            + "\n"
         )
     elif fmt == "csv":
         import csv

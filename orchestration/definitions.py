@@ -6,6 +6,7 @@ import dagster as dg
 
 from connectors.home import Home
 from orchestration.ingestion.assets import landing_assets
+from orchestration.quality.alerts import quality_alerts
 from orchestration.quality.assets import quality_gate
 from orchestration.quality.checks import fct_capital_progress_expectations
 from orchestration.reporting.assets import steering_committee_progress
@@ -26,6 +27,7 @@ def build_definitions(home: Home | None = None) -> dg.Definitions:
             quality_gate,
             dbt_marts,
             steering_committee_progress,
+            quality_alerts,
         ],
         asset_checks=[fct_capital_progress_expectations],
         resources=build_resources(home),

@@ -43,8 +43,7 @@ def summarise(
             tables = {
                 r[0]
                 for r in con.execute(
-                    "select table_name from information_schema.tables "
-                    "where table_schema = 'marts'"
+                    "select table_name from information_schema.tables where table_schema = 'marts'"
                 ).fetchall()
             }
             for mart in MARTS:

@@ -19,9 +19,12 @@ def fct_capital_progress_expectations(mtqg: MtqgHome) -> dg.AssetCheckResult:
     with connect(mtqg.paths.warehouse, read_only=True) as con:
         frame = con.execute("select * from marts.fct_capital_progress").df()
     with connect(mtqg.paths.warehouse, read_only=True) as con:
-        codes = [r[0] for r in con.execute(
-            "select province_code from marts.dim_province where is_current"
-        ).fetchall()]
+        codes = [
+            r[0]
+            for r in con.execute(
+                "select province_code from marts.dim_province where is_current"
+            ).fetchall()
+        ]
     outcome = validate("fct_capital_progress", frame, params={"province_codes_2025": codes})
     return dg.AssetCheckResult(
         passed=outcome.passed,

@@ -1,4 +1,5 @@
-"""dbt models as assets: harmonisation (seeds, staging, intermediate) before the gate, marts after."""
+"""dbt models as assets: harmonisation (seeds, staging, intermediate) before the gate, marts
+after it."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -14,7 +15,7 @@ MARTS_SELECTION = "path:models/marts path:models/quality"
 
 
 class MtqgDbtTranslator(DagsterDbtTranslator):
-    """Asset keys follow the warehouse schemas: `raw/<table>`, `staging/<model>`, `marts/<model>`."""
+    """Asset keys follow the warehouse schemas: `raw/<table>`, `staging/<model>` …"""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         meta_key = dbt_resource_props.get("meta", {}).get("dagster", {}).get("asset_key")

@@ -448,3 +448,49 @@ def test_demo_server_answers_if_modified_since(iati_files_server: IatiServer) ->
     # If-None-Match wins over If-Modified-Since, as in RFC 9110.
     stale = {"If-None-Match": '"other"', "If-Modified-Since": stamp}
     assert requests.get(url, headers=stale, timeout=5).status_code == 200
+
+
+_PEAK_MEMORY = """
+import resource, sys
+from pathlib import Path
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if sys.argv[2] == "stream":
+    from connectors.safe_xml import iter_elements
+    count = sum(1 for _ in iter_elements(Path(sys.argv[1]), "iati-activity"))
+else:
+    from lxml import etree
+    count = len(etree.parse(sys.argv[1]).getroot())
+print(count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+def test_memory_stays_flat_on_a_file_of_tens_of_megabytes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.xml"
+    with open(path, "wb") as out:
+        out.write(b'<?xml version="1.0"?>\n<iati-activities version="2.03">')
+        one = activity_xml("XM-{}", "<transaction><value>1</value></transaction>" * 20)
+        for i in range(30000):
+            out.write(one.replace("XM-{}", f"XM-{i}").encode())
+        out.write(b"</iati-activities>")
+    assert path.stat().st_size > 30_000_000
+
+    def peak(mode: str) -> tuple[int, int]:
+        done = subprocess.run(
+            [sys.executable, "-c", _PEAK_MEMORY, str(path), mode],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        count, grown_kib = done.stdout.split()
+        return int(count), int(grown_kib)
+
+    streamed, streamed_kib = peak("stream")
+    whole, whole_kib = peak("tree")
+    assert streamed == whole == 30000
+    # A whole tree of this file takes hundreds of MB; streaming stays within a few MB.
+    assert whole_kib > 100_000
+    assert streamed_kib < whole_kib / 10, (streamed_kib, whole_kib)

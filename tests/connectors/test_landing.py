@@ -32,7 +32,7 @@ def test_layout_and_sidecar_say_how_the_payload_arrived(landing: Landing):
         extra={"batch_id": "mof:capital-plans:1", "page": 1},
     )
     relative = landed.path.relative_to(landing.root)
-    source, year, month, name = relative.parts
+    source, year, month, _name = relative.parts
     assert (source, len(year), len(month)) == ("mof", 4, 2)
     sidecar = json.loads(landed.sidecar.read_text())
     assert sidecar["sha256"] == landed.sha256

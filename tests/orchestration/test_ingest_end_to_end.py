@@ -32,9 +32,7 @@ def test_ingest_reproduces_the_truth_of_the_lao_cai_example(shared, tmp_path):
         report_rows = con.execute(
             "select count(*) from marts.rpt_progress_by_province where province_code = '15'"
         ).fetchone()[0]
-    leaves = sorted(
-        (r[0], r[1], r[2] or "", r[3], r[4], r[5]) for r in rows
-    )
+    leaves = sorted((r[0], r[1], r[2] or "", r[3], r[4], r[5]) for r in rows)
     expected = sorted(
         (
             leaf["budget_source"],
@@ -50,8 +48,12 @@ def test_ingest_reproduces_the_truth_of_the_lao_cai_example(shared, tmp_path):
     assert sum(r[4] for r in rows) == truth["totals"]["planned_vnd"]
     assert sum(r[5] for r in rows) == truth["totals"]["disbursed_vnd"]
     assert {(r[6], r[7], r[8], r[9]) for r in rows} == {
-        (truth["province_code_2025"], truth["province_code_as_reported"], truth["admin_era"],
-         truth["period"])
+        (
+            truth["province_code_2025"],
+            truth["province_code_as_reported"],
+            truth["admin_era"],
+            truth["period"],
+        )
     }
     assert report_rows == 10  # one row per project in the Steering Committee table
     assert (home / "reports" / "bao_cao_tien_do_latest.xlsx").exists()

@@ -1,0 +1,97 @@
+{#- Everything that should reach a person now, one row per open finding: quarantined
+    submissions not yet superseded (blocking) and failed warnings of the submissions the marts
+    use. The alert router diffs this set between runs (new, reminder, resolved). -#}
+with
+
+open_problems as (
+    select * from {{ ref('quality_open_problems') }}
+),
+
+all_check_results as (
+    select * from {{ source('quality', 'check_results') }}
+),
+
+last_evaluations as (
+    select
+        batch_id,
+        max(evaluated_at) as evaluated_at
+    from all_check_results
+    group by batch_id
+),
+
+check_results as (
+    -- a batch gated again (after a replay) counts by its latest evaluation only
+    select all_check_results.*
+    from all_check_results
+    inner join last_evaluations
+        on
+            all_check_results.batch_id = last_evaluations.batch_id
+            and all_check_results.evaluated_at = last_evaluations.evaluated_at
+),
+
+current_batches as (
+    select distinct
+        batch_id,
+        admin_era,
+        province_code_as_reported,
+        province_code,
+        period
+    from {{ ref('fct_capital_progress') }}
+),
+
+batch_status as (
+    select * from {{ source('quality', 'batch_status') }}
+),
+
+blocking as (
+    select
+        'quarantine|' || coalesce(
+            open_problems.admin_era || '-' || open_problems.province_code_as_reported
+            || '|' || open_problems.period,
+            open_problems.batch_id
+        ) as finding_key,
+        'blocking' as severity,
+        'gate' as check_name,
+        open_problems.province_code,
+        cast(null as varchar) as project_code,
+        open_problems.period,
+        coalesce(open_problems.original_name, open_problems.batch_id) as source_name,
+        'Báo cáo "' || coalesce(open_problems.original_name, open_problems.batch_id)
+        || '" bị cách ly, số liệu chưa được đưa vào tổng hợp. Cần khắc phục: '
+        || coalesce(open_problems.reasons, '') as message_vi,
+        'Report "' || coalesce(open_problems.original_name, open_problems.batch_id)
+        || '" was quarantined; its figures are not in the reports. To fix: '
+        || coalesce(open_problems.reasons, '') as message_en,
+        open_problems.batch_id
+    from open_problems
+),
+
+warnings as (
+    select
+        'warning|' || current_batches.admin_era || '-' || current_batches.province_code_as_reported
+        || '|' || current_batches.period || '|' || check_results.expectation_type || '|'
+        || coalesce(check_results.column_name, '') as finding_key,
+        'warning' as severity,
+        check_results.expectation_type as check_name,
+        current_batches.province_code,
+        cast(null as varchar) as project_code,
+        current_batches.period,
+        coalesce(batch_status.original_name, check_results.batch_id) as source_name,
+        check_results.message_vi || ' (' || check_results.unexpected_count || ' dòng)' as message_vi,
+        check_results.message_en || ' (' || check_results.unexpected_count || ' rows)' as message_en,
+        check_results.batch_id
+    from check_results
+    inner join current_batches on check_results.batch_id = current_batches.batch_id
+    left join batch_status on check_results.batch_id = batch_status.batch_id
+    where
+        check_results.severity = 'warning'
+        and not check_results.success
+),
+
+final as (
+    select * from blocking
+    union all
+    select * from warnings
+)
+
+select * from final
