@@ -61,6 +61,7 @@ def fetch_source(source: Any, home: Home) -> FetchResult:
         "ckan": _fetch_ckan,
         "iati_files": _fetch_iati_files,
         "iati_datastore": _fetch_iati_datastore,
+        "reference": _fetch_reference,
     }
     if source.kind not in fetchers:
         raise InputRejected(f"source {source.name!r}: kind {source.kind!r} is not fetched")
@@ -168,6 +169,15 @@ def _fetch_iati_datastore(source: Any, home: Home, landing: Landing) -> FetchRes
     return result
 
 
+def _fetch_reference(source: Any, home: Home, landing: Landing) -> FetchResult:
+    from connectors.reference import fetch_reference
+
+    fetched = fetch_reference(source, landing)
+    result = FetchResult(source.name, source.kind, landed=list(fetched.landed))
+    result.notes += [f"{name} is not in this source" for name in fetched.missing]
+    return result
+
+
 def _api_key_auth(source: Any):
     from connectors.auth import ApiKeyHeader, secret_from_env
 
@@ -200,6 +210,14 @@ def load_landed_into_raw(
             loads.extend(_load_pulls(con, files, source, done, _datastore_rows))
         elif source.kind == "iati_files":
             loads.extend(_load_iati_files(con, files, source, done))
+        elif source.kind == "reference":
+            from connectors.reference import load_reference_files
+
+            loads.extend(
+                load_reference_files(
+                    con, files, source=source.name, source_kind=source.kind, done=done
+                )
+            )
     return loads
 
 

@@ -15,6 +15,11 @@ _FINDINGS_SQL = (
 _BATCHES_SQL = "select * from quality.batch_status order by loaded_at desc, original_name"
 _FAILED_CHECKS_SQL = "select * from quality.check_results where not success"
 _PROVINCES_SQL = "select province_code, province_name from marts.dim_province where is_current"
+_RATES_SQL = (
+    "select period, due_date, expected_reports, received_reports, accepted_reports, "
+    "on_time_reports, reporting_rate_pct, on_time_rate_pct from quality.reporting_rates "
+    "where received_reports > 0 or due_date >= current_date - 120 order by due_date desc"
+)
 
 
 @dg.asset(
@@ -34,6 +39,7 @@ def quality_alerts(context: dg.AssetExecutionContext, mtqg: MtqgHome) -> dg.Mate
         batches = _records(con, _BATCHES_SQL)
         failed_checks = _records(con, _FAILED_CHECKS_SQL)
         province_names = dict(con.execute(_PROVINCES_SQL).fetchall())
+        rates = _records(con, _RATES_SQL)
     settings = load_alert_settings(home)
     dispatcher = AlertDispatcher(
         settings, home.state / "alerts.json", province_names=province_names
@@ -45,7 +51,7 @@ def quality_alerts(context: dg.AssetExecutionContext, mtqg: MtqgHome) -> dg.Mate
             f"alert not delivered: {failure.staff_id} {failure.channel}: {failure.error}"
         )
     page = write_quality_page(
-        home.reports / "quality", batches, failed_checks, completeness=[], alerts=report
+        home.reports / "quality", batches, failed_checks, completeness=rates, alerts=report
     )
     return dg.MaterializeResult(
         metadata={

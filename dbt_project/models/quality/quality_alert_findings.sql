@@ -88,10 +88,64 @@ warnings as (
         and not check_results.success
 ),
 
+outliers as (
+    select * from {{ ref('quality_outliers') }}
+    where is_outlier
+),
+
+outlier_warnings as (
+    select
+        'outlier|' || outliers.province_code || '|' || outliers.period || '|'
+        || outliers.project_code || '|' || outliers.measure as finding_key,
+        'warning' as severity,
+        'outlier' as check_name,
+        outliers.province_code,
+        outliers.project_code,
+        outliers.period,
+        'fct_capital_progress' as source_name,
+        outliers.project_code || ', kỳ ' || outliers.period || ': số liệu ' || outliers.measure
+        || ' khác thường so với các kỳ trước của tỉnh (z = '
+        || cast(round(outliers.robust_z, 1) as varchar) || '); đề nghị kiểm tra lại' as message_vi,
+        outliers.project_code || ', period ' || outliers.period || ': ' || outliers.measure
+        || ' is unusual against the province''s own history (z = '
+        || cast(round(outliers.robust_z, 1) as varchar) || '); please check' as message_en,
+        cast(null as varchar) as batch_id
+    from outliers
+),
+
+latest_due_period as (
+    select max(due_date) as due_date
+    from {{ ref('reporting_completeness') }}
+),
+
+missing_reports as (
+    select
+        'missing|' || completeness.admin_era || '-' || completeness.province_code_as_reported
+        || '|' || completeness.period || '|' || completeness.form as finding_key,
+        'warning' as severity,
+        'completeness' as check_name,
+        completeness.province_code,
+        cast(null as varchar) as project_code,
+        completeness.period,
+        completeness.form as source_name,
+        'Chưa nhận được báo cáo kỳ ' || completeness.period || ' của ' || completeness.province_name
+        || ' (hạn ' || cast(completeness.due_date as varchar) || ')' as message_vi,
+        'No ' || completeness.period || ' report received from ' || completeness.province_name
+        || ' (due ' || cast(completeness.due_date as varchar) || ')' as message_en,
+        cast(null as varchar) as batch_id
+    from {{ ref('reporting_completeness') }} as completeness
+    inner join latest_due_period on completeness.due_date = latest_due_period.due_date
+    where not completeness.is_received
+),
+
 final as (
     select * from blocking
     union all
     select * from warnings
+    union all
+    select * from outlier_warnings
+    union all
+    select * from missing_reports
 )
 
 select * from final

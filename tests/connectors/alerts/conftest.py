@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from connectors.alerts import Finding
@@ -24,106 +16,25 @@ EXAMPLE_ASSIGNMENTS = SHARED / "sources" / "examples" / "assignments.csv"
 SMTP_USER, SMTP_PASSWORD = "mtqg-bot", "s3cret-Pa55"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class SmtpSink:
-    """Handler of aiosmtpd that keeps what it received, or refuses every message."""
-
-    refuse: bool = False
-    received: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
-    logins: list[bytes] = field(default_factory=list)
-    port: int = 0
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        if self.refuse:
-            return "554 5.3.0 Transaction failed"
-        message = message_from_bytes(envelope.original_content, policy=policy.default)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
-        assert isinstance(auth_data, LoginPassword)
-        self.logins.append(auth_data.login)
-        ok = auth_data.login == SMTP_USER.encode() and auth_data.password == SMTP_PASSWORD.encode()
-        return AuthResult(success=ok, handled=False)
-
-
-def _start_smtp(sink: SmtpSink, **kwargs) -> Controller:
-    sink.port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, **kwargs)
-    controller.start()
-    return controller
+def _authenticate(sink, server, session, envelope, mechanism, auth_data) -> AuthResult:
+    assert isinstance(auth_data, LoginPassword)
+    sink.logins.append(auth_data.login)
+    ok = auth_data.login == SMTP_USER.encode() and auth_data.password == SMTP_PASSWORD.encode()
+    return AuthResult(success=ok, handled=False)
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    controller = _start_smtp(sink)
-    yield sink
-    controller.stop()
+def smtp_server_with_login(smtp_factory):
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        return _authenticate(sink, server, session, envelope, mechanism, auth_data)
+
+    sink = smtp_factory(authenticator=authenticate, auth_require_tls=False, auth_required=True)
+    return sink
 
 
 @pytest.fixture
-def smtp_server_with_login() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    controller = _start_smtp(
-        sink, authenticator=sink.authenticate, auth_require_tls=False, auth_required=True
-    )
-    yield sink
-    controller.stop()
-
-
-@pytest.fixture
-def refusing_smtp_server() -> Iterator[SmtpSink]:
-    sink = SmtpSink(refuse=True)
-    controller = _start_smtp(sink)
-    yield sink
-    controller.stop()
-
-
-class WebhookServer(ThreadingHTTPServer):
-    """Keeps every JSON body posted; answers the statuses queued in `answers`, then 200."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _WebhookHandler)
-        self.received: list[tuple[str, dict]] = []
-        self.answers: list[int] = []
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _WebhookHandler(BaseHTTPRequestHandler):
-    server: WebhookServer
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", 0))
-        body = json.loads(self.rfile.read(length).decode("utf-8"))
-        self.server.received.append((self.path, body))
-        status = self.server.answers.pop(0) if self.server.answers else 200
-        self.send_response(status)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, format: str, *args: object) -> None:  # keep test output clean
-        pass
-
-
-@pytest.fixture
-def webhook_server() -> Iterator[WebhookServer]:
-    server = WebhookServer()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def refusing_smtp_server(smtp_factory):
+    return smtp_factory(refuse=True)
 
 
 @pytest.fixture
@@ -167,7 +78,9 @@ def make_finding():
 @pytest.fixture
 def unused_port() -> int:
     """A port on 127.0.0.1 where nothing listens."""
-    return free_port()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,0 +1,116 @@
+"""A bad Form 01 is quarantined and its officer alerted once; a corrected file resolves it."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from connectors.warehouse import connect
+from demo.form01_writer import Form01Leaf, Form01Spec, Form01Variant, InjectedError, write_form01
+from orchestration.cli import app
+
+pytestmark = pytest.mark.slow
+
+PROJECTS = {"DA1": (None,), "DA3": ("DA3.1", "DA3.2"), "DA5": ("DA5.1", "DA5.2", "DA5.3")}
+
+
+def _leaves(scale: int) -> tuple[Form01Leaf, ...]:
+    leaves = []
+    for n, (project, subprojects) in enumerate(PROJECTS.items(), start=1):
+        for m, sub in enumerate(subprojects, start=1):
+            for source in ("central", "local"):
+                for capital_type in ("investment", "recurrent"):
+                    planned = scale * (n * 1_000 + m * 100) * 1_000_000
+                    leaves.append(
+                        Form01Leaf(source, project, sub, capital_type, planned, planned // 2)
+                    )
+    return tuple(leaves)
+
+
+def _write(path, sender, period, *, error=None):
+    spec = Form01Spec(sender=sender, period_text=period, leaves=_leaves(3))
+    write_form01(path, spec, Form01Variant(error=error))
+    return path
+
+
+@pytest.fixture
+def alerting_home(tmp_path, smtp_server, webhook_server):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "assignments.csv").write_text(
+        "staff_id,full_name,role,email,webhook_url,provinces_2025,projects,language\n"
+        "tb-01,Nguyễn Thị Lan,Theo dõi Tây Bắc,lan@vpdp.example.vn,"
+        f"{webhook_server.base_url}/hooks/taybac,11;12;14;15,*,vi\n"
+        "tn-02,Trần Văn Hùng,Theo dõi Tây Nguyên,hung@vpdp.example.vn,,51;52,*,vi\n"
+        "gd-00,Văn phòng Điều phối,Đầu mối chung,vpdp@vpdp.example.vn,,*,*,vi\n",
+        encoding="utf-8",
+    )
+    (home / "alerts.yaml").write_text(
+        "assignments: assignments.csv\n"
+        "suppression_hours: 24\n"
+        f"email: {{host: 127.0.0.1, port: {smtp_server.port}, sender: mtqg@vpdp.example.vn,"
+        " starttls: false}\n"
+        "webhooks: true\n",
+        encoding="utf-8",
+    )
+    return home
+
+
+def test_bad_subtotal_is_quarantined_alerted_once_and_resolved(
+    alerting_home, tmp_path, smtp_server, webhook_server
+):
+    files = tmp_path / "mail"
+    files.mkdir()
+    bad = _write(
+        files / "Bieu 01 Yen Bai.xlsx",
+        "UBND TỈNH YÊN BÁI",
+        "Quý III năm 2024",
+        error=InjectedError(budget_source="central", project_code="DA5", delta_vnd=250_000_000),
+    )
+    good = _write(files / "BC Kon Tum.xlsx", "UBND TỈNH KON TUM", "Quý III năm 2024")
+    runner = CliRunner()
+    home = ["--home", str(alerting_home)]
+
+    first = runner.invoke(app, ["ingest", str(bad), str(good), *home])
+
+    assert first.exit_code == 0, first.output[-3000:]
+    assert "Bieu 01 Yen Bai.xlsx: quarantined" in first.output
+    assert "Dự án 5" in first.output and "250 triệu đồng" in first.output
+    assert "BC Kon Tum.xlsx: accepted" in first.output
+    with connect(alerting_home / "warehouse.duckdb", read_only=True) as con:
+        provinces = {
+            r[0]
+            for r in con.execute(
+                "select distinct province_code_as_reported from marts.fct_capital_progress"
+            ).fetchall()
+        }
+    assert provinces == {"62"}  # Kon Tum reaches the marts, Yên Bái does not
+    assert [rcpt for _, rcpt, _ in smtp_server.received] == [["lan@vpdp.example.vn"]]
+    assert [path for path, _ in webhook_server.received] == ["/hooks/taybac"]
+    subject = smtp_server.received[0][2]["Subject"]
+    body = smtp_server.received[0][2].get_content()
+    assert "Bieu 01 Yen Bai.xlsx" in body and "250 triệu đồng" in body, subject
+
+    again = runner.invoke(app, ["ingest", str(bad), *home])
+
+    assert again.exit_code == 0, again.output[-3000:]
+    assert len(smtp_server.received) == 1 and len(webhook_server.received) == 1
+
+    corrected = _write(
+        files / "Bieu 01 Yen Bai (sua).xlsx", "UBND TỈNH YÊN BÁI", "Quý III năm 2024"
+    )
+    fixed = runner.invoke(app, ["ingest", str(corrected), *home])
+
+    assert fixed.exit_code == 0, fixed.output[-3000:]
+    assert "accepted" in fixed.output
+    assert len(smtp_server.received) == 2 and len(webhook_server.received) == 2
+    resolved_body = smtp_server.received[1][2].get_content()
+    assert "khắc phục" in resolved_body.lower() or "resolved" in resolved_body.lower()
+    with connect(alerting_home / "warehouse.duckdb", read_only=True) as con:
+        provinces = {
+            r[0]
+            for r in con.execute(
+                "select distinct province_code_as_reported from marts.fct_capital_progress"
+            ).fetchall()
+        }
+    assert provinces == {"62", "15"}
