@@ -33,4 +33,4 @@ def configured_sources(home: Home) -> list[Any]:
         return [DefaultInbox()]
     from connectors.config import load_sources
 
-    return list(load_sources(home.sources_yaml, home).sources)
+    return [s for s in load_sources(home.sources_yaml, home).sources if s.enabled]

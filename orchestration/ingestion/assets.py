@@ -63,4 +63,4 @@ def landing_asset(source: Any) -> dg.AssetsDefinition:
 
 
 def landing_assets(sources: list[Any]) -> list[dg.AssetsDefinition]:
-    return [landing_asset(s) for s in sources if s.kind != "reference"]
+    return [landing_asset(s) for s in sources]

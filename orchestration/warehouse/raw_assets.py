@@ -6,13 +6,14 @@ import dagster as dg
 
 from connectors.ingest import load_landed_into_raw
 from connectors.warehouse import TABLES, connect, ensure_tables
+from orchestration.automation import RAW_CONDITION
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
 
 RAW_TABLES = sorted(name.split(".")[1] for name in TABLES if name.startswith("raw."))
 
 
 def raw_assets(sources: list[Any]) -> dg.AssetsDefinition:
-    landing_keys = [dg.AssetKey(["landing", s.name]) for s in sources if s.kind != "reference"]
+    landing_keys = [dg.AssetKey(["landing", s.name]) for s in sources]
 
     @dg.multi_asset(
         name="load_raw",
@@ -22,6 +23,7 @@ def raw_assets(sources: list[Any]) -> dg.AssetsDefinition:
                 deps=landing_keys,
                 group_name="warehouse",
                 kinds={"duckdb"},
+                automation_condition=RAW_CONDITION,
                 description=f"raw.{table}: loaded from landing only (rebuilt by `mtqg replay`).",
             )
             for table in RAW_TABLES
