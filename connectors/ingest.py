@@ -6,8 +6,8 @@ here (and in config.py), never in the Dagster wiring.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -116,6 +116,9 @@ def _fetch_ministry(source: Any, home: Home, landing: Landing) -> FetchResult:
             overlap=timedelta(hours=source.overlap_hours),
         )
         result.landed.extend(pull.landed)
+        result.landed.append(
+            _complete_pull(landing, source.name, pull.batch_id, collection, pull.landed)
+        )
         result.notes.append(f"{collection}: {pull.record_count} records since {pull.updated_since}")
     return result
 
@@ -165,6 +168,9 @@ def _fetch_iati_datastore(source: Any, home: Home, landing: Landing) -> FetchRes
     client = DatastoreClient(source.url, http, rows=source.rows)
     pull = client.pull("transaction", landing, source.name, source.query, fq=source.filters or None)
     result = FetchResult(source.name, source.kind, landed=list(pull.landed))
+    result.landed.append(
+        _complete_pull(landing, source.name, pull.batch_id, pull.collection, pull.landed)
+    )
     result.notes.append(f"{pull.doc_count} transaction documents")
     return result
 
@@ -176,6 +182,31 @@ def _fetch_reference(source: Any, home: Home, landing: Landing) -> FetchResult:
     result = FetchResult(source.name, source.kind, landed=list(fetched.landed))
     result.notes += [f"{name} is not in this source" for name in fetched.missing]
     return result
+
+
+PULL_MANIFEST = "pull_manifest"
+
+
+def _complete_pull(
+    landing: Landing, source: str, batch_id: str, collection: str, pages: Sequence[LandedFile]
+) -> LandedFile:
+    """Land the list of a finished pull's pages: only pulls with one are loaded into raw, so a
+    pull that failed half-way never becomes a partial batch (its pages stay in landing)."""
+    manifest = {
+        "batch_id": batch_id,
+        "collection": collection,
+        "pages": [
+            {"page": f.extra.get("page", index), "sha256": f.sha256}
+            for index, f in enumerate(pages, start=1)
+        ],
+    }
+    return landing.store_bytes(
+        source,
+        json.dumps(manifest, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+        extension="json",
+        original_name=f"{collection}-pull.json",
+        extra={"batch_id": batch_id, "collection": collection, "role": PULL_MANIFEST},
+    )
 
 
 def _api_key_auth(source: Any):
@@ -264,18 +295,24 @@ def _datastore_rows(files: list[LandedFile], collection: str) -> dict[str, pa.Ta
 
 
 def _load_pulls(con, files, source, done, rows_of) -> list[BatchLoad]:
-    """API pulls: the pages of one pull (sidecar `batch_id`) form one batch."""
-    pulls: dict[tuple[str, str], list[LandedFile]] = defaultdict(list)
-    for landed in files:
-        batch_id = str(landed.extra.get("batch_id") or landed.sha256)
-        pulls[(batch_id, str(landed.extra.get("collection") or ""))].append(landed)
+    """API pulls: the pages a finished pull's manifest lists form one batch."""
+    by_sha = {f.sha256: f for f in files if f.extra.get("role") != PULL_MANIFEST}
+    manifests = [f for f in files if f.extra.get("role") == PULL_MANIFEST]
     loads = []
-    for (batch_id, collection), pages in sorted(pulls.items()):
+    for manifest_file in sorted(manifests, key=lambda f: (f.fetched_at, f.sha256)):
+        manifest = json.loads(manifest_file.path.read_text(encoding="utf-8"))
+        batch_id, collection = manifest["batch_id"], manifest["collection"]
         if batch_id in done:
             continue
-        pages.sort(key=lambda f: int(f.extra.get("page") or 0))
         load = BatchLoad(batch_id, source.name, collection or source.kind, f"{collection} pull")
+        missing = [p["sha256"] for p in manifest["pages"] if p["sha256"] not in by_sha]
+        pages = [by_sha[p["sha256"]] for p in manifest["pages"] if p["sha256"] in by_sha]
         try:
+            if missing:
+                raise InputRejected(
+                    f"pages {', '.join(m[:12] for m in missing)} of this pull are not in landing",
+                    file=manifest_file.path.name,
+                )
             tables = rows_of(pages, collection)
         except InputRejected as exc:
             load.problems.append(Problem(reason=exc.describe(), check="read"))
@@ -289,9 +326,9 @@ def _load_pulls(con, files, source, done, rows_of) -> list[BatchLoad]:
             con,
             load,
             source_kind=source.kind,
-            loaded_at=arrival_time(pages[-1]),
+            loaded_at=arrival_time(manifest_file),
             source_file_sha256=None,
-            landed_path=str(pages[0].path.parent),
+            landed_path=str(manifest_file.path),
             tables=tables,
         )
         done.add(batch_id)
