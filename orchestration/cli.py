@@ -75,6 +75,9 @@ def _run(
 
 def _print_summary(summary, title: str) -> None:
     console.rule(title)
+    for source, outcome in summary.sources:
+        style = "red" if outcome.startswith("FAILED") else "green"
+        console.print(f"Source [bold]{source}[/bold]: [{style}]{outcome}[/{style}]")
     table = Table("mart", "rows", title="Marts")
     for mart, rows in summary.mart_rows.items():
         table.add_row(f"marts.{mart}", f"{rows:,}")

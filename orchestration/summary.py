@@ -22,6 +22,7 @@ class RunSummary:
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file, reasons)
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
+    sources: list[tuple[str, str]] = field(default_factory=list)  # (source, outcome)
     reports: list[Path] = field(default_factory=list)
 
 
@@ -33,6 +34,7 @@ def summarise(
         summary.failed_steps = sorted(
             {e.step_key for e in result.get_step_failure_events() if e.step_key}
         )
+        summary.sources = _source_outcomes(result)
         summary.failed_checks = sorted(
             f"{'/'.join(ev.asset_key.path)}:{ev.check_name}"
             for ev in result.get_asset_check_evaluations()
@@ -68,3 +70,22 @@ def summarise(
     if quality_page.exists():
         summary.reports.append(quality_page)
     return summary
+
+
+def _source_outcomes(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
+    """One line per source fetched in the run: what landed, or why it failed."""
+    outcomes = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.asset_materialization
+        path = materialization.asset_key.path
+        if path[0] != "landing":
+            continue
+        meta = {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+        if "error" in meta:
+            outcomes[path[1]] = f"FAILED: {meta['error']}"
+        else:
+            outcomes[path[1]] = (
+                f"{meta.get('new', 0)} new, {meta.get('unchanged', 0)} unchanged"
+                + (f", {meta['refused']} refused" if meta.get("refused") else "")
+            )
+    return sorted(outcomes.items())
