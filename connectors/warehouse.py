@@ -221,6 +221,10 @@ def _register_source_tables() -> None:
     for name, schema in TABLE_SCHEMAS.items():
         register_table(iati_table(name), _with_batch_columns(schema))
     register_table("raw.iati_datastore_transactions", _with_batch_columns(TRANSACTION_SCHEMA))
+    from connectors.reference import REFERENCE_FILES
+
+    for reference in REFERENCE_FILES.values():
+        register_table(reference.table, reference.full_schema)
 
 
 _register_source_tables()

@@ -416,7 +416,7 @@ def _disbursement_record(
     return {
         "id": f"GN-{year}{month:02d}-{p.admin_era}-{p.code}-{leaf.line_code}-{source}-{capital}",
         "year": year,
-        "month": month,
+        "month": f"{year}-{month:02d}",
         "province_code": p.code,
         "admin_era": p.admin_era,
         "project_code": leaf.project_code,
@@ -567,7 +567,7 @@ def _exchange_rates(rng: random.Random) -> list[dict[str, Any]]:
                     "id": f"TG-{currency}-{day.isoformat()}",
                     "currency": currency,
                     "rate_date": day.isoformat(),
-                    "central_rate_vnd": rate,
+                    "vnd_per_unit": rate,
                     "updated_at": f"{day.isoformat()}T08:00:00+07:00",
                 }
             )

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from connectors.exceptions import MtqgError
@@ -77,7 +78,7 @@ def _print_summary(summary, title: str) -> None:
     console.rule(title)
     for source, outcome in summary.sources:
         style = "red" if outcome.startswith("FAILED") else "green"
-        console.print(f"Source [bold]{source}[/bold]: [{style}]{outcome}[/{style}]")
+        console.print(f"Source [bold]{source}[/bold]: [{style}]{escape(outcome)}[/{style}]")
     table = Table("mart", "rows", title="Marts")
     for mart, rows in summary.mart_rows.items():
         table.add_row(f"marts.{mart}", f"{rows:,}")
@@ -88,7 +89,7 @@ def _print_summary(summary, title: str) -> None:
         f"Batches: [green]{accepted} accepted[/green], [red]{quarantined} quarantined[/red]"
     )
     for name, reasons in summary.quarantined:
-        console.print(f"  [red]quarantined[/red] {name}: {reasons}")
+        console.print(f"  [red]quarantined[/red] {escape(name)}: {escape(reasons or '')}")
     for check in summary.failed_checks:
         console.print(f"[yellow]failed check[/yellow] {check}")
     for step in summary.failed_steps:
@@ -166,7 +167,7 @@ def ingest(
             elif row[0] == "accepted":
                 console.print(f"{file.name}: [green]accepted[/green] — {where}, {row[2]} facts")
             else:
-                console.print(f"{file.name}: [red]quarantined[/red] — {row[1]}")
+                console.print(f"{escape(file.name)}: [red]quarantined[/red] — {escape(row[1])}")
     for step in summary.failed_steps:
         console.print(f"[red]failed step[/red] {step}")
     raise typer.Exit(_exit_code(summary))
@@ -240,7 +241,7 @@ def check(home: HomeOption = None) -> None:
         ).fetchall()
     for name, province, period, reasons in open_problems:
         where = f" (province {province}, {period})" if province else ""
-        console.print(f"[red]blocking[/red] {name}{where}: {reasons}")
+        console.print(f"[red]blocking[/red] {escape(name)}{where}: {escape(reasons or '')}")
     for check_name in summary.failed_checks:
         console.print(f"[red]failed check[/red] {check_name}")
     for step in summary.failed_steps:

@@ -10,7 +10,19 @@ import dagster as dg
 from connectors.home import Home
 from connectors.warehouse import connect
 
-MARTS = ["fct_capital_progress", "dim_province", "dim_programme", "rpt_progress_by_province"]
+MARTS = [
+    "fct_capital_progress",
+    "fct_capital_plan",
+    "fct_disbursement",
+    "fct_donor_transactions",
+    "mart_programme_progress",
+    "rpt_progress_by_province",
+    "dim_province",
+    "dim_commune",
+    "dim_programme",
+    "dim_donor",
+    "dim_period",
+]
 
 
 @dataclass
@@ -76,7 +88,7 @@ def _source_outcomes(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]
     """One line per source fetched in the run: what landed, or why it failed."""
     outcomes = {}
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.materialization
         path = materialization.asset_key.path
         if path[0] != "landing":
             continue

@@ -1,10 +1,16 @@
+{{ config(materialized='incremental', unique_key='batch_id', on_schema_change='append_new_columns') }}
 {#- Leaf rows of provincial reports, one row per capital type, with the 2025 province and
-    flags for the quality gate. Subtotal rows never become facts. -#}
+    flags for the quality gate. Subtotal rows never become facts. Grows by batch: a run adds only
+    the batches it does not hold yet (a re-read batch needs `dbt build --full-refresh`). -#}
 with
 
 lines as (
     select * from {{ ref('stg_provincial__report_lines') }}
-    where is_leaf
+    where
+        is_leaf
+        {% if is_incremental() %}
+            and batch_id not in (select distinct held.batch_id from {{ this }} as held)
+        {% endif %}
 ),
 
 provinces as (

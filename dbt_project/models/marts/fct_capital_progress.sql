@@ -52,6 +52,19 @@ final as (
         capital_type,
         planned_vnd,
         disbursed_vnd,
+        -- Disbursement is reported cumulative from 1 January: the increment of a period is what
+        -- it adds to the line's previous period of the same year.
+        disbursed_vnd - coalesce(lag(disbursed_vnd) over (
+            partition by
+                admin_era,
+                province_code_as_reported,
+                project_code,
+                subproject_code,
+                budget_source,
+                capital_type,
+                extract(year from period_end_date)
+            order by period_end_date, period
+        ), 0) as disbursed_in_period_vnd,
         form,
         source_file_sha256,
         source_sheet,

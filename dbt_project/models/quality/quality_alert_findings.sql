@@ -105,10 +105,11 @@ outlier_warnings as (
         'fct_capital_progress' as source_name,
         outliers.project_code || ', kỳ ' || outliers.period || ': số liệu ' || outliers.measure
         || ' khác thường so với các kỳ trước của tỉnh (z = '
-        || cast(round(outliers.robust_z, 1) as varchar) || '); đề nghị kiểm tra lại' as message_vi,
+        || cast(round(cast(outliers.robust_z as numeric), 1) as varchar)
+        || '); đề nghị kiểm tra lại' as message_vi,
         outliers.project_code || ', period ' || outliers.period || ': ' || outliers.measure
         || ' is unusual against the province''s own history (z = '
-        || cast(round(outliers.robust_z, 1) as varchar) || '); please check' as message_en,
+        || cast(round(cast(outliers.robust_z as numeric), 1) as varchar) || '); please check' as message_en,
         cast(null as varchar) as batch_id
     from outliers
 ),

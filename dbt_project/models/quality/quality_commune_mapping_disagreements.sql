@@ -18,6 +18,7 @@ first_pairs as (
         new_commune_code,
         new_commune_name
     from vietnamadminunits
+    where old_commune_code is not null
 ),
 
 second_pairs as (
@@ -28,6 +29,7 @@ second_pairs as (
         new_commune_code,
         new_commune_name
     from dvhcvn
+    where old_commune_code is not null
 ),
 
 final as (

@@ -1,0 +1,20 @@
+with
+
+source as (
+    select * from {{ source('reference_data', 'reference_wards_2025') }}
+),
+
+final as (
+    select
+        ward_code as commune_code,
+        ward_name as commune_name,
+        ward_full_name as commune_full_name,
+        ward_name_en as commune_name_en,
+        province_code as province_code_2025,
+        cast(administrative_unit_id as integer) as administrative_unit_id,
+        name_key,
+        batch_id
+    from source
+)
+
+select * from final
