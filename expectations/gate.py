@@ -20,11 +20,16 @@ from connectors.warehouse import BATCH_STATUS, CHECK_RESULTS, append_rows, repla
 
 log = logging.getLogger("mtqg.expectations.gate")
 
-# Which suite gates which dataset, and where its rows are read from (a dbt model).
-PROVINCIAL_DATASETS = {"form01", "flat_csv"}
-SUITE_OF_DATASET = {"form01": "provincial_progress_batch", "flat_csv": "provincial_progress_batch"}
-
-_BATCH_FACTS = "select * from intermediate.int_provincial_progress_unpivoted where batch_id = ?"
+# Which suite gates which dataset, and the dbt model its batch's rows are read from.
+# (Relation names are constants of this table, never input.)
+GATED_DATASETS: dict[str, tuple[str, str]] = {
+    "form01": ("provincial_progress_batch", "intermediate.int_provincial_progress_unpivoted"),
+    "flat_csv": ("provincial_progress_batch", "intermediate.int_provincial_progress_unpivoted"),
+    "capital-plans": ("ministry_capital_plans", "intermediate.int_capital_plans_converted"),
+    "disbursements": ("ministry_disbursements", "staging.stg_ministries__disbursements"),
+    "iati_activities": ("donor_transactions", "staging.stg_donors__transactions"),
+    "transaction": ("donor_transactions", "staging.stg_donors__datastore_transactions"),
+}
 
 
 @dataclass
@@ -93,10 +98,12 @@ def gate_batch(
         text = f"{where}: {reason}" if where and not (sheet and sheet in reason) else reason
         (outcome.reasons if is_blocking else outcome.warnings).append(f"[{check_name}] {text}")
 
-    suite = SUITE_OF_DATASET.get(outcome.dataset)
     check_records: list[dict] = []
-    if suite is not None and outcome.dataset in PROVINCIAL_DATASETS:
-        facts = con.sql(_BATCH_FACTS, params=[outcome.batch_id]).to_arrow_table()
+    if outcome.dataset in GATED_DATASETS and not outcome.reasons:
+        suite, relation = GATED_DATASETS[outcome.dataset]
+        facts = con.sql(
+            f"select * from {relation} where batch_id = ?", params=[outcome.batch_id]
+        ).to_arrow_table()
         frame = facts.to_pandas()
         result = validate(suite, frame, params={"today": today or date.today()})
         for failure in result.blocking_failures:

@@ -3,10 +3,15 @@
 import dagster as dg
 
 from connectors.warehouse import connect, ensure_tables
-from expectations.gate import gate_pending_batches
+from expectations.gate import GATED_DATASETS, gate_pending_batches
+from orchestration.automation import DOWNSTREAM_CONDITION
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
 
-GATED_INPUTS = [dg.AssetKey(["intermediate", "int_provincial_progress_unpivoted"])]
+# the dbt models the gate reads each dataset's batches from
+GATED_INPUTS = sorted(
+    {dg.AssetKey(relation.split(".")) for _, relation in GATED_DATASETS.values()},
+    key=lambda key: key.to_string(),
+)
 
 
 @dg.multi_asset(
@@ -17,6 +22,7 @@ GATED_INPUTS = [dg.AssetKey(["intermediate", "int_provincial_progress_unpivoted"
             deps=GATED_INPUTS,
             group_name="quality",
             kinds={"great_expectations", "duckdb"},
+            automation_condition=DOWNSTREAM_CONDITION,
             description="One row per batch: accepted or quarantined, with the reasons.",
         ),
         dg.AssetSpec(
@@ -24,6 +30,7 @@ GATED_INPUTS = [dg.AssetKey(["intermediate", "int_provincial_progress_unpivoted"
             deps=GATED_INPUTS,
             group_name="quality",
             kinds={"great_expectations", "duckdb"},
+            automation_condition=DOWNSTREAM_CONDITION,
             description="Every expectation evaluated on every batch, kept.",
         ),
     ],

@@ -1,9 +1,11 @@
 {#- Capital plans assigned by decision (Ministry of Finance), medium-term and annual, in 2025
-    province codes and integer đồng; the latest version of each plan record. -#}
+    province codes and integer đồng; the latest version of each plan record, from batches the
+    gate accepted. -#}
 with
 
 plans as (
     select * from {{ ref('int_capital_plans_converted') }}
+    where batch_id in {{ accepted_batches() }}
 ),
 
 final as (

@@ -4,6 +4,7 @@ with
 
 history as (
     select * from {{ ref('int_treasury_disbursements_history') }}
+    where batch_id in {{ accepted_batches() }}
 ),
 
 ranked as (

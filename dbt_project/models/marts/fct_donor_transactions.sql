@@ -5,6 +5,7 @@ with
 
 transactions as (
     select * from {{ ref('int_donor_transactions_converted') }}
+    where batch_id in {{ accepted_batches() }}
 ),
 
 mapping as (
