@@ -8,11 +8,15 @@ from expectations.quality_page import write_quality_page
 from orchestration.resources import MtqgHome
 
 FINDINGS = dg.AssetKey(["quality", "quality_alert_findings"])
+PAGE_INPUTS = [
+    dg.AssetKey(["quality", "quality_batches"]),
+    dg.AssetKey(["quality", "reporting_rates"]),
+]
 _FINDINGS_SQL = (
     "select finding_key, severity, check_name, province_code, project_code, period, "
     "source_name, message_vi, message_en, batch_id from quality.quality_alert_findings"
 )
-_BATCHES_SQL = "select * from quality.batch_status order by loaded_at desc, original_name"
+_BATCHES_SQL = "select * from quality.quality_batches order by loaded_at desc, original_name"
 _FAILED_CHECKS_SQL = "select * from quality.check_results where not success"
 _PROVINCES_SQL = "select province_code, province_name from marts.dim_province where is_current"
 _RATES_SQL = (
@@ -24,7 +28,7 @@ _RATES_SQL = (
 
 @dg.asset(
     key=["quality", "alerts"],
-    deps=[FINDINGS],
+    deps=[FINDINGS, *PAGE_INPUTS],
     group_name="quality",
     kinds={"email"},
     description=(
