@@ -5,12 +5,17 @@ from __future__ import annotations
 import dagster as dg
 
 from connectors.home import Home
+from orchestration.automation import automation_sensor
 from orchestration.ingestion.assets import landing_assets
+from orchestration.jobs import build_jobs, reprocess_province_period
 from orchestration.quality.alerts import quality_alerts
 from orchestration.quality.assets import quality_gate
 from orchestration.quality.checks import fct_capital_progress_expectations
 from orchestration.reporting.assets import steering_committee_progress
 from orchestration.resources import build_resources
+from orchestration.schedules import build_schedules
+from orchestration.sensors.arrivals import source_sensors
+from orchestration.sensors.failures import run_alert_sensors
 from orchestration.sources import configured_sources
 from orchestration.warehouse.dbt_assets import dbt_harmonise, dbt_marts
 from orchestration.warehouse.raw_assets import raw_assets
@@ -19,6 +24,10 @@ from orchestration.warehouse.raw_assets import raw_assets
 def build_definitions(home: Home | None = None) -> dg.Definitions:
     home = (home or Home.resolve()).ensure()
     sources = configured_sources(home)
+    jobs = build_jobs(sources)
+    blocking_checks = [
+        spec.key for spec in fct_capital_progress_expectations.check_specs if spec.blocking
+    ]
     return dg.Definitions(
         assets=[
             *landing_assets(sources),
@@ -30,7 +39,17 @@ def build_definitions(home: Home | None = None) -> dg.Definitions:
             quality_alerts,
         ],
         asset_checks=[fct_capital_progress_expectations],
+        jobs=[*jobs.all, reprocess_province_period],
+        schedules=build_schedules(jobs),
+        sensors=[
+            *source_sensors(sources, jobs, home),
+            *run_alert_sensors(home, blocking_checks),
+            automation_sensor(),
+        ],
         resources=build_resources(home),
+        # A run's steps share one process: the warehouse admits one writer at a time anyway,
+        # and a process per step costs each step the start-up of Dagster and the project.
+        executor=dg.in_process_executor,
     )
 
 

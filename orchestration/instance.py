@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import dagster as dg
 import yaml
 
+from connectors.exceptions import ConfigError
 from connectors.home import Home
 
 POSTGRES_URL_ENV = "MTQG_DAGSTER_POSTGRES_URL"
@@ -17,11 +18,17 @@ def instance_config(home: Home) -> dict:
     """dagster.yaml: every pool (the DuckDB writer's included) admits one step at a time."""
     config: dict = {
         "telemetry": {"enabled": False},
+        # no newsletter invitation over the Office's UI
+        "nux": {"enabled": False},
         "concurrency": {
-            "pools": {"default_limit": 1, "granularity": "op"},
+            # A few runs may start while their writer steps wait for the pool: their start-up
+            # (seconds of imports) overlaps the writer ahead of them instead of following it.
+            "pools": {"default_limit": 1, "granularity": "op", "op_granularity_run_buffer": 3},
             "runs": {"max_concurrent_runs": 4},
         },
-        "run_retries": {"enabled": True, "max_retries": 2},
+        # Retries are for runs that died (worker lost, process killed); a step that failed on
+        # the data fails again, and sources retry their own requests.
+        "run_retries": {"enabled": True, "max_retries": 2, "retry_on_asset_or_op_failure": False},
         "run_monitoring": {"enabled": True},
     }
     if os.environ.get(POSTGRES_URL_ENV):
@@ -29,9 +36,25 @@ def instance_config(home: Home) -> dict:
     return config
 
 
+def _use_psycopg2(url: str) -> str:
+    """The URL with the driver installed here: SQLAlchemy 2.1 reads a bare `postgresql://` as
+    psycopg 3, which this environment does not have."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in ("postgres", "postgresql", "postgresql+psycopg2"):
+        raise ConfigError(
+            f"{POSTGRES_URL_ENV} must be a PostgreSQL URL such as "
+            "postgresql://user:password@host:5432/dagster (its value is not shown here)"
+        )
+    return f"postgresql+psycopg2://{rest}"
+
+
 def ensure_instance(home: Home) -> dg.DagsterInstance:
     """Write the home's dagster.yaml (when changed) and open its instance."""
     home.ensure()
+    if os.environ.get(POSTGRES_URL_ENV):
+        # Changed in the environment only, so the URL (and its password) never reaches a file;
+        # the webserver and daemon started by `mtqg serve` inherit it.
+        os.environ[POSTGRES_URL_ENV] = _use_psycopg2(os.environ[POSTGRES_URL_ENV])
     target = home.dagster_home / "dagster.yaml"
     text = yaml.safe_dump(instance_config(home), sort_keys=False)
     if not target.exists() or target.read_text(encoding="utf-8") != text:

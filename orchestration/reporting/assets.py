@@ -4,6 +4,7 @@ import dagster as dg
 
 from connectors.steering_report import write_progress_report
 from connectors.warehouse import connect
+from orchestration.automation import DOWNSTREAM_CONDITION
 from orchestration.resources import MtqgHome
 
 
@@ -15,6 +16,7 @@ from orchestration.resources import MtqgHome
     ],
     group_name="reporting",
     kinds={"excel"},
+    automation_condition=DOWNSTREAM_CONDITION,
     description="Báo cáo tiến độ giải ngân (Excel) for the Central Steering Committee.",
 )
 def steering_committee_progress(mtqg: MtqgHome) -> dg.MaterializeResult:

@@ -7,6 +7,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration.automation import DOWNSTREAM_CONDITION
 from orchestration.dbt_project import DBT_PROJECT
 from orchestration.resources import WAREHOUSE_WRITER_POOL
 
@@ -27,6 +28,14 @@ class MtqgDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return "warehouse"
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        # Seeds change with the code, not with arriving data: the sync jobs build them.
+        if dbt_resource_props["resource_type"] == "seed":
+            return None
+        return DOWNSTREAM_CONDITION
 
 
 TRANSLATOR = MtqgDbtTranslator()

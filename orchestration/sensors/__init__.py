@@ -1,0 +1,1 @@
+"""Sensors: sources with something new, failed runs and checks, and declarative automation."""
