@@ -74,6 +74,34 @@ def gate_pending_batches(
     return [gate_batch(con, batch, today=today) for batch in pending_batches(con)]
 
 
+def province_period_batch_ids(
+    con: duckdb.DuckDBPyConnection, province_code: str, period: str
+) -> list[str]:
+    """Batches that report one province (2025 code, or the code as reported) and period."""
+    code = province_code.strip()
+    code = code.zfill(2) if code.isdigit() else code
+    rows = con.execute(
+        "select distinct batch_id from raw.provincial_report_lines where period = ? "
+        "and (province_code_2025 = ? or province_code_as_reported = ?) order by batch_id",
+        [period.strip(), code, code],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def regate_province_period(
+    con: duckdb.DuckDBPyConnection, province_code: str, period: str, *, today: date | None = None
+) -> list[GateOutcome]:
+    """Forget the verdicts on one province × period and judge its batches again; returns
+    nothing when no report of that slice is loaded."""
+    batch_ids = province_period_batch_ids(con, province_code, period)
+    if not batch_ids:
+        return []
+    con.execute(
+        "delete from quality.batch_status where batch_id in (select unnest(?))", [batch_ids]
+    )
+    return gate_pending_batches(con, today=today)
+
+
 def gate_batch(
     con: duckdb.DuckDBPyConnection, batch: dict, *, today: date | None = None
 ) -> GateOutcome:

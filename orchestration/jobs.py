@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 
 from connectors.warehouse import connect, ensure_tables
-from expectations.gate import gate_pending_batches
+from expectations import gate
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
 
 # Which source kinds each scheduled sync fetches.
@@ -101,17 +101,6 @@ class ProvincePeriod(dg.Config):
     period: str
 
 
-def province_period_batches(con: Any, province_code: str, period: str) -> list[str]:
-    """Batches of raw.provincial_report_lines that report this province and period."""
-    code = province_code.strip().zfill(2) if province_code.strip().isdigit() else province_code
-    rows = con.execute(
-        "select distinct batch_id from raw.provincial_report_lines where period = ? "
-        "and (province_code_2025 = ? or province_code_as_reported = ?) order by batch_id",
-        [period.strip(), code, code],
-    ).fetchall()
-    return [row[0] for row in rows]
-
-
 @dg.op(
     pool=WAREHOUSE_WRITER_POOL,
     out=dg.Out(dg.Nothing),
@@ -122,19 +111,15 @@ def regate_province_period(
 ) -> None:
     with connect(mtqg.paths.warehouse) as con:
         ensure_tables(con)
-        batch_ids = province_period_batches(con, config.province_code, config.period)
-        if not batch_ids:
-            raise dg.Failure(
-                description=(
-                    f"no provincial report of province {config.province_code} for period "
-                    f"{config.period} is loaded; check the code (2025 or as reported, e.g. 10 "
-                    "for Lào Cai before 2025) and the period as written in the report (2024-Q3)"
-                )
+        outcomes = gate.regate_province_period(con, config.province_code, config.period)
+    if not outcomes:
+        raise dg.Failure(
+            description=(
+                f"no provincial report of province {config.province_code} for period "
+                f"{config.period} is loaded; check the code (2025 or as reported, e.g. 10 "
+                "for Lào Cai before 2025) and the period as written in the report (2024-Q3)"
             )
-        con.execute(
-            "delete from quality.batch_status where batch_id in (select unnest(?))", [batch_ids]
         )
-        outcomes = gate_pending_batches(con)
     accepted = sum(1 for o in outcomes if o.is_accepted)
     metadata = {
         "province_code": config.province_code,

@@ -16,10 +16,10 @@ from typing import Any
 
 import dagster as dg
 
+from connectors import probes
 from connectors.exceptions import MtqgError
 from connectors.home import Home
 from orchestration.jobs import MtqgJobs, safe_name
-from orchestration.sensors import probes
 
 RUNNING = dg.DefaultSensorStatus.RUNNING
 # A burst of dropped files becomes at most this many runs per tick; the rest wait a tick.

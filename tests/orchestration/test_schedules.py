@@ -195,7 +195,8 @@ def test_reprocessing_selects_one_province_period_and_names_a_missing_one(home, 
     import duckdb
 
     from connectors.warehouse import connect, ensure_tables
-    from orchestration.jobs import province_period_batches, reprocess_province_period
+    from expectations.gate import province_period_batch_ids as province_period_batches
+    from orchestration.jobs import reprocess_province_period
     from orchestration.resources import MtqgHome
 
     monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
