@@ -12,18 +12,19 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from connectors.exceptions import InputRejected
 from connectors.landing import LandedFile
-from connectors.provincial.schema import LINE_SCHEMA, ParsedReport, Problem
+from connectors.provincial.schema import Problem
 from connectors.warehouse import (
     BATCH_PROBLEMS,
     BATCHES,
+    BENEFICIARY_SUPPORT_LINES,
     PROVINCIAL_REPORT_LINES,
-    REPORT_COLUMNS,
     replace_rows,
 )
 
@@ -52,17 +53,19 @@ class BatchLoad:
         return not any(p.check == "read" for p in self.problems)
 
 
-ProvincialReader = Callable[[LandedFile], list[ParsedReport]]
-
-
-def read_provincial_file(landed: LandedFile) -> tuple[str, list[ParsedReport]]:
-    """Read a provincial file by what it is (spreadsheet or text), not by its name."""
+def read_provincial_file(landed: LandedFile) -> tuple[str, list[Any]]:
+    """Read a provincial file by what it is (CSV export, beneficiary list or Form 01), never
+    by its name. Form 02 is pseudonymised by its reader: names and IDs stay in landing."""
     from connectors.provincial.flat_csv import read_flat_csv
     from connectors.provincial.form01 import read_form01
+    from connectors.provincial.form02 import looks_like_form02, read_form02
+    from connectors.pseudonymise import Pseudonymiser
 
     ext = landed.extension.lower()
     if ext in TEXT_EXTENSIONS:
         return "flat_csv", read_flat_csv(landed.path)
+    if looks_like_form02(landed.path):
+        return "form02", [read_form02(landed.path, pseudonymiser=Pseudonymiser.from_env())]
     return "form01", [read_form01(landed.path)]
 
 
@@ -72,7 +75,7 @@ def load_provincial_file(
     *,
     source: str,
     source_kind: str,
-    reader: Callable[[LandedFile], tuple[str, list[ParsedReport]]] = read_provincial_file,
+    reader: Callable[[LandedFile], tuple[str, list[Any]]] = read_provincial_file,
 ) -> BatchLoad:
     """Load one landed provincial file as one batch (batch id = the file's sha256)."""
     loaded_at = arrival_time(landed)
@@ -87,20 +90,36 @@ def load_provincial_file(
         return load
 
     load = BatchLoad(landed.sha256, source, dataset, name)
+    table, schema, rows_of = _RAW_TABLE_OF_DATASET[dataset]
     tables = []
     for index, report in enumerate(reports):
+        rows = rows_of(report)
         load.rows_read += report.rows_read
-        load.rows_loaded += report.lines.num_rows
+        load.rows_loaded += rows.num_rows
         load.reports.append((report.province.name, report.period.label))
         load.problems.extend(report.problems)
-        tables.append(_with_report_columns(report, landed.sha256, index))
-    lines = pa.concat_tables(tables) if tables else PROVINCIAL_REPORT_LINES.empty_table()
-    _write_file_batch(con, landed, load, source_kind, loaded_at, lines)
+        tables.append(_with_report_columns(report, rows, schema, landed.sha256, index))
+    rows = pa.concat_tables(tables) if tables else schema.empty_table()
+    _write_file_batch(con, landed, load, source_kind, loaded_at, {table: rows})
     return load
 
 
-def _write_file_batch(con, landed, load, source_kind, loaded_at, lines) -> None:
-    # An unreadable file still empties any lines an earlier load of it left behind.
+# dataset -> (raw table, its schema, the reader's rows of one report)
+_RAW_TABLE_OF_DATASET: dict[str, tuple[str, pa.Schema, Callable[[Any], pa.Table]]] = {
+    "form01": ("raw.provincial_report_lines", PROVINCIAL_REPORT_LINES, lambda r: r.lines),
+    "flat_csv": ("raw.provincial_report_lines", PROVINCIAL_REPORT_LINES, lambda r: r.lines),
+    "form02": (
+        "raw.beneficiary_support_lines",
+        BENEFICIARY_SUPPORT_LINES,
+        lambda r: r.beneficiaries,
+    ),
+}
+
+
+def _write_file_batch(con, landed, load, source_kind, loaded_at, tables) -> None:
+    # A file read again replaces every row an earlier load of it left, in every file table
+    # (an unreadable file: none).
+    emptied = {name: schema.empty_table() for name, schema, _ in _RAW_TABLE_OF_DATASET.values()}
     write_batch(
         con,
         load,
@@ -108,16 +127,14 @@ def _write_file_batch(con, landed, load, source_kind, loaded_at, lines) -> None:
         loaded_at=loaded_at,
         source_file_sha256=landed.sha256,
         landed_path=str(landed.path),
-        tables={
-            "raw.provincial_report_lines": lines
-            if lines is not None
-            else PROVINCIAL_REPORT_LINES.empty_table()
-        },
+        tables={**emptied, **(tables or {})},
     )
 
 
-def _with_report_columns(report: ParsedReport, sha256: str, index: int) -> pa.Table:
-    n = report.lines.num_rows
+def _with_report_columns(
+    report: Any, rows: pa.Table, schema: pa.Schema, sha256: str, index: int
+) -> pa.Table:
+    n = rows.num_rows
     constants = {
         "batch_id": sha256,
         "source_file_sha256": sha256,
@@ -132,13 +149,15 @@ def _with_report_columns(report: ParsedReport, sha256: str, index: int) -> pa.Ta
         "period_end_date": report.period.end_date,
         "unit": report.unit,
         "unit_vnd": report.unit_vnd,
-        "tolerance_vnd": report.tolerance_vnd,
+        "tolerance_vnd": getattr(report, "tolerance_vnd", None),
     }
-    columns = {f.name: pa.array([constants[f.name]] * n, type=f.type) for f in REPORT_COLUMNS}
-    lines = report.lines.select(LINE_SCHEMA.names).cast(LINE_SCHEMA)
-    for f in LINE_SCHEMA:
-        columns[f.name] = lines.column(f.name)
-    return pa.table(columns, schema=PROVINCIAL_REPORT_LINES)
+    columns = {
+        f.name: pa.array([constants[f.name]] * n, type=f.type)
+        if f.name in constants
+        else rows.column(f.name).cast(f.type)
+        for f in schema
+    }
+    return pa.table(columns, schema=schema)
 
 
 def write_batch(

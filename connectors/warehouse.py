@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from connectors.exceptions import MtqgError
+from connectors.provincial.form02 import BENEFICIARY_SCHEMA
 from connectors.provincial.schema import LINE_SCHEMA
 
 BATCHES = pa.schema(
@@ -62,6 +63,10 @@ REPORT_COLUMNS = pa.schema(
     ]
 )
 PROVINCIAL_REPORT_LINES = pa.schema(list(REPORT_COLUMNS) + list(LINE_SCHEMA))
+# Form 02 rows, already pseudonymised by the reader: no name or citizen ID is ever written.
+BENEFICIARY_SUPPORT_LINES = pa.schema(
+    [f for f in REPORT_COLUMNS if f.name not in ("tolerance_vnd",)] + list(BENEFICIARY_SCHEMA)
+)
 
 BATCH_STATUS = pa.schema(
     [
@@ -102,6 +107,7 @@ TABLES: dict[str, pa.Schema] = {
     "raw.batches": BATCHES,
     "raw.batch_problems": BATCH_PROBLEMS,
     "raw.provincial_report_lines": PROVINCIAL_REPORT_LINES,
+    "raw.beneficiary_support_lines": BENEFICIARY_SUPPORT_LINES,
     "quality.batch_status": BATCH_STATUS,
     "quality.check_results": CHECK_RESULTS,
 }

@@ -25,6 +25,7 @@ log = logging.getLogger("mtqg.expectations.gate")
 GATED_DATASETS: dict[str, tuple[str, str]] = {
     "form01": ("provincial_progress_batch", "intermediate.int_provincial_progress_unpivoted"),
     "flat_csv": ("provincial_progress_batch", "intermediate.int_provincial_progress_unpivoted"),
+    "form02": ("beneficiary_support", "intermediate.int_beneficiary_support_checked"),
     "capital-plans": ("ministry_capital_plans", "intermediate.int_capital_plans_converted"),
     "disbursements": ("ministry_disbursements", "staging.stg_ministries__disbursements"),
     "iati_activities": ("donor_transactions", "staging.stg_donors__transactions"),

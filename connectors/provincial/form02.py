@@ -236,3 +236,19 @@ def _period(rows: list[dict[str, Any]], above: list[list[Any]]) -> Period | None
         year = years.most_common(1)[0][0]
         return Period(str(year), date(year, 12, 31), year)
     return find_report_period(above)
+
+
+def looks_like_form02(path: Path, *, max_rows: int = 30) -> bool:
+    """Whether a workbook is a beneficiary list: a header above the data names a citizen ID."""
+    try:
+        sheets = load_grid(path, None)
+    except ReportReadError:
+        return False
+    pattern = re.compile(dict(_COLUMN_RULES)["citizen_id"])
+    return any(
+        pattern.search(fold(str(cell)))
+        for _, grid in sheets
+        for row in grid[:max_rows]
+        for cell in row
+        if isinstance(cell, str) and cell
+    )

@@ -57,3 +57,29 @@ def _snapshot(con) -> dict:
         "problems": con.execute("select * from raw.batch_problems order by all").fetchall(),
         "lines": con.execute("select * from raw.provincial_report_lines order by all").fetchall(),
     }
+
+
+def test_a_beneficiary_list_without_the_pseudonym_key_is_refused(con, landing, shared, monkeypatch):
+    monkeypatch.delenv("MTQG_PSEUDONYM_KEY", raising=False)
+    example = shared / "sources" / "examples" / "bieu02_dien_bien_2024_beneficiaries.xlsx"
+    landed = landing.store_file("inbox", example)
+
+    load = load_provincial_file(con, landed, source="inbox", source_kind="inbox")
+
+    assert load.dataset == "unreadable" and not load.is_readable
+    assert "MTQG_PSEUDONYM_KEY" in load.problems[0].reason
+    assert con.execute("select count(*) from raw.beneficiary_support_lines").fetchone() == (0,)
+
+
+def test_a_beneficiary_list_lands_pseudonymised(con, landing, shared, monkeypatch):
+    monkeypatch.setenv("MTQG_PSEUDONYM_KEY", "a-key-for-tests-only")
+    example = shared / "sources" / "examples" / "bieu02_dien_bien_2024_beneficiaries.xlsx"
+    landed = landing.store_file("inbox", example)
+
+    load = load_provincial_file(con, landed, source="inbox", source_kind="inbox")
+
+    assert load.dataset == "form02" and load.rows_loaded == 38
+    pseudonyms = con.execute(
+        "select distinct length(household_pseudonym) from raw.beneficiary_support_lines"
+    ).fetchall()
+    assert pseudonyms == [(64,)]

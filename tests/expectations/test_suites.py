@@ -280,6 +280,7 @@ def test_donor_transactions_accept_decimal_values():
 
 def household(row: int, **changes) -> dict:
     record = {
+        "batch_id": "form02-batch",
         "source_row": row,
         "household_pseudonym": hashlib.sha256(f"household {row}".encode()).hexdigest(),
         "amount_vnd": 5_000_000,

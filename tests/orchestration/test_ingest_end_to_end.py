@@ -13,16 +13,21 @@ from orchestration.cli import app
 pytestmark = pytest.mark.slow
 
 
-def test_ingest_reproduces_the_truth_of_the_lao_cai_example(shared, tmp_path):
+def test_ingest_reproduces_the_truth_of_the_lao_cai_example(shared, tmp_path, monkeypatch):
     example = shared / "sources" / "examples" / "bieu01_lao_cai_2024_q3.xlsx"
+    beneficiaries = shared / "sources" / "examples" / "bieu02_dien_bien_2024_beneficiaries.xlsx"
     truth = json.loads(example.with_name("bieu01_lao_cai_2024_q3.truth.json").read_text())
     home = tmp_path / "home"
+    monkeypatch.setenv("MTQG_PSEUDONYM_KEY", "a-key-for-tests-only")
 
-    result = CliRunner().invoke(app, ["ingest", str(example), "--home", str(home)])
+    result = CliRunner().invoke(
+        app, ["ingest", str(example), str(beneficiaries), "--home", str(home)]
+    )
 
-    assert result.exit_code == 0, result.output
-    assert "accepted" in result.output
+    assert result.exit_code == 0, result.output[-3000:]
+    assert "bieu01_lao_cai_2024_q3.xlsx: accepted" in result.output
     assert "Lào Cai (10, era 2008) 2024-Q3" in result.output
+    assert "bieu02_dien_bien_2024_beneficiaries.xlsx: accepted" in result.output
     with connect(home / "warehouse.duckdb", read_only=True) as con:
         rows = con.execute(
             "select budget_source, project_code, subproject_code, capital_type, planned_vnd, "
@@ -56,5 +61,31 @@ def test_ingest_reproduces_the_truth_of_the_lao_cai_example(shared, tmp_path):
         )
     }
     assert report_rows == 10  # one row per project in the Steering Committee table
+    _assert_beneficiaries_pseudonymised(home, beneficiaries)
     assert (home / "reports" / "bao_cao_tien_do_latest.xlsx").exists()
     assert list((home / "landing" / "inbox").glob("*/*/*.xlsx"))
+
+
+def _assert_beneficiaries_pseudonymised(home, beneficiaries):
+    """Form 02 reaches its mart by pseudonym only: no name or citizen ID in the warehouse."""
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(beneficiaries).get_sheet_by_index(0).to_python()
+    header = next(i for i, r in enumerate(rows) if "STT" in [str(c) for c in r])
+    people = [r for r in rows[header + 1 :] if isinstance(r[0], int | float) and r[1]]
+    digits = {"".join(ch for ch in str(r[2]) if ch.isdigit()) for r in people}
+    secrets = {str(r[1]) for r in people} | {str(r[2]) for r in people} | digits
+    with connect(home / "warehouse.duckdb", read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_beneficiary_support").fetchone()[0] == (
+            len(people)
+        )
+        text_columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR'"
+        ).fetchall()
+        for schema, table, column in text_columns:
+            values = {
+                str(v[0])
+                for v in con.execute(f'select distinct "{column}" from {schema}.{table}').fetchall()
+            }
+            assert not values & secrets, f"personal data in {schema}.{table}.{column}"
