@@ -34,7 +34,7 @@ lint: install
 	cd dbt_project && ../$(BIN)/sqlfluff lint models macros --processes 2
 
 test: lint
-	$(BIN)/pytest -q --timeout=900 $(PYTEST_ARGS)
+	$(BIN)/pytest -q --timeout=900 -n 2 --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/pytest -q -m "not slow" $(PYTEST_ARGS)

@@ -194,15 +194,15 @@ def test_ministry_capital_plans_from_the_contract_example():
     )
     records = [
         {
-            "id": r["id"],
-            "year": r["year"],
+            "capital_plan_id": r["id"],
+            "plan_year": r["year"],
             "plan_kind": r["plan_kind"],
-            "province_code": r["province_code"],
+            "province_code_as_reported": r["province_code"],
             "admin_era": r["admin_era"],
             "project_code": r["project_code"],
             "subproject_code": r["subproject_code"],
-            "budget_source": r["budget_source"],
-            "capital_type": r["capital_type"],
+            "budget_source_code": r["budget_source"],
+            "capital_type_code": r["capital_type"],
             "amount_vnd": round(Decimal(str(r["amount_million_vnd"])) * 1_000_000),
             "decision_no": r["decision_no"],
             "decision_date": date.fromisoformat(r["decision_date"]),
@@ -210,27 +210,27 @@ def test_ministry_capital_plans_from_the_contract_example():
         for r in page["data"]
     ]
     assert validate("ministry_capital_plans", frame(records), params={"today": TODAY}).passed
-    records[3]["budget_source"] = "NSNN"
-    records[5]["id"] = records[4]["id"]
+    records[3]["budget_source_code"] = "NSNN"
+    records[5]["capital_plan_id"] = records[4]["capital_plan_id"]
     result = validate("ministry_capital_plans", frame(records), params={"today": TODAY})
     assert failed_messages(result) == [
         "Capital plan record id is duplicated",
         "Budget source must be NSTW or NSDP",
     ]
     wrong_source = result.blocking_failures[1]
-    assert wrong_source.failing_locations == [{"id": records[3]["id"]}]
+    assert wrong_source.failing_locations == [{"capital_plan_id": records[3]["capital_plan_id"]}]
     assert wrong_source.observed_value == ["NSNN"]
 
 
 def disbursement(i: int, **changes) -> dict:
     record = {
-        "id": f"KB-{i}",
+        "disbursement_id": f"KB-{i}",
         "province_code": "15",
         "admin_era": "2025",
         "project_code": "DA1",
-        "budget_source": "NSTW",
-        "capital_type": "DTPT",
-        "month": "2025-09",
+        "budget_source_code": "NSTW",
+        "capital_type_code": "DTPT",
+        "month_label": "2025-09",
         "amount_vnd": 1_500_000_000 + i,
         "value_date": date(2025, 9, 30),
     }
@@ -240,12 +240,12 @@ def disbursement(i: int, **changes) -> dict:
 def test_ministry_disbursements():
     records = [disbursement(i) for i in range(5)]
     assert validate("ministry_disbursements", frame(records), params={"today": TODAY}).passed
-    records[1]["month"] = "2025-13"
+    records[1]["month_label"] = "2025-13"
     records[2]["amount_vnd"] = -10
     result = validate("ministry_disbursements", frame(records), params={"today": TODAY})
     assert failed_messages(result) == ["Month must be YYYY-MM within 2021–2035"]
-    assert result.blocking_failures[0].failing_locations == [{"id": "KB-1"}]
-    assert [w.failing_locations for w in result.warnings] == [[{"id": "KB-2"}]]
+    assert result.blocking_failures[0].failing_locations == [{"disbursement_id": "KB-1"}]
+    assert [w.failing_locations for w in result.warnings] == [[{"disbursement_id": "KB-2"}]]
 
 
 def transaction(i: int, **changes) -> dict:
@@ -253,7 +253,7 @@ def transaction(i: int, **changes) -> dict:
         "iati_identifier": "XM-DAC-41114-PROJECT-00123",
         "transaction_type_code": "3",
         "transaction_date": date(2024, 3, i + 1),
-        "value": Decimal("125000.50") + i,
+        "transaction_value": Decimal("125000.50") + i,
         "currency": "USD",
         "value_date": date(2024, 3, i + 1),
     }
