@@ -18,6 +18,8 @@ from typing import Any
 
 from lxml import etree
 
+from connectors.admin_units import Province, ProvinceDirectory
+from connectors.provincial.flat_csv import COLUMNS as FLAT_CSV_COLUMNS
 from demo.form01_writer import Form01Leaf, Form01Spec, Form01Variant, InjectedError, write_form01
 
 _REPO = Path(__file__).resolve().parents[1]
@@ -81,18 +83,6 @@ BAD_SUBTOTAL = {
     "project_code": "DA5",
     "excess_vnd": 250_000_000,
 }
-
-
-@dataclass(frozen=True)
-class Province:
-    """One province of one administrative era, as typed in the repository's seed."""
-
-    admin_era: str
-    code: str
-    name: str
-    full_name: str
-    name_en: str
-    code_2025: str
 
 
 @dataclass(frozen=True)
@@ -196,18 +186,7 @@ class DemoDataset:
 
 def load_provinces(path: Path = PROVINCES_SEED) -> tuple[Province, ...]:
     """The 97 provinces (34 of era 2025, 63 of era 2008) typed in the repository's seed."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        return tuple(
-            Province(
-                admin_era=row["admin_era"],
-                code=row["province_code"],
-                name=row["province_name"],
-                full_name=row["province_full_name"],
-                name_en=row["province_name_en"],
-                code_2025=row["province_code_2025"],
-            )
-            for row in csv.DictReader(fh)
-        )
+    return tuple(ProvinceDirectory(path).provinces)
 
 
 def leaf_lines() -> list[tuple[str, str | None]]:
@@ -880,18 +859,7 @@ def _transaction_docs(
 # ---------------------------------------------------------------------------------------------
 # Provinces' open-data portals (CKAN): flat CSV exports and one Form 01
 
-_FLAT_COLUMNS = (
-    "ma_tinh",
-    "ten_tinh",
-    "ky_bao_cao",
-    "ma_du_an",
-    "ma_tieu_du_an",
-    "nguon_von",
-    "loai_von",
-    "ke_hoach_trieu_dong",
-    "giai_ngan_trieu_dong",
-    "ngay_cap_nhat",
-)
+_FLAT_COLUMNS = FLAT_CSV_COLUMNS
 
 
 def flat_csv_rows(
