@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -99,9 +100,17 @@ def _transaction(identifier, index, type_code, day, value, currency, batch_id):
 
 
 def _accepted(delivery: dict[str, list[dict]], day: int) -> dict[str, list[dict]]:
-    """Every batch of a delivery passed the gate (the marts read accepted batches only)."""
+    """Every batch of a delivery passed the gate (the marts read accepted batches only), and
+    each provincial batch says how many report rows it loaded (row conservation is checked)."""
     statuses = [_status(batch["batch_id"], day) for batch in delivery["raw.batches"]]
-    return {**delivery, "quality.batch_status": statuses}
+    lines = Counter(r["batch_id"] for r in delivery.get("raw.provincial_report_lines", []))
+    batches = [
+        {**b, "rows_read": lines[b["batch_id"]], "rows_loaded": lines[b["batch_id"]]}
+        if b["dataset"] == "form01"
+        else b
+        for b in delivery["raw.batches"]
+    ]
+    return {**delivery, "raw.batches": batches, "quality.batch_status": statuses}
 
 
 def first_delivery() -> dict[str, list[dict]]:
