@@ -45,6 +45,7 @@ class BatchLoad:
     rows_read: int = 0
     rows_loaded: int = 0
     reports: list[tuple[str, str]] = field(default_factory=list)  # (province name, period)
+    slices: list[tuple[str, str]] = field(default_factory=list)  # (2025 province code, period)
     problems: list[Problem] = field(default_factory=list)
     skipped: bool = False  # already loaded earlier
 
@@ -97,6 +98,8 @@ def load_provincial_file(
         load.rows_read += report.rows_read
         load.rows_loaded += rows.num_rows
         load.reports.append((report.province.name, report.period.label))
+        if report.province.code_2025:
+            load.slices.append((report.province.code_2025, report.period.label))
         load.problems.extend(report.problems)
         tables.append(_with_report_columns(report, rows, schema, landed.sha256, index))
     rows = pa.concat_tables(tables) if tables else schema.empty_table()

@@ -54,22 +54,21 @@ def _run(
 
     from orchestration.definitions import build_definitions
     from orchestration.instance import materialize_all
+    from orchestration.jobs import after_landing, whole_pipeline
     from orchestration.summary import summarise
 
     started = time.monotonic()
     defs = build_definitions(home)
-    selection = None
     graph = defs.resolve_asset_graph()
-    if selection_from or only:
-        chosen = dg.AssetSelection.assets(*[dg.AssetKey(k) for k in (selection_from or only)])
-        if selection_from:
-            # what follows the roots, and what that needs besides other sources (dimensions,
-            # seeds): cheap to rebuild, and never stale
-            chosen = chosen.downstream()
-            chosen = chosen | (chosen.upstream() - dg.AssetSelection.key_prefixes("landing"))
-        if exclude_reports:
-            chosen = chosen - dg.AssetSelection.key_prefixes("reports")
-        selection = sorted(chosen.resolve(graph), key=lambda k: k.to_string())
+    if selection_from:
+        chosen = after_landing([dg.AssetKey(k) for k in selection_from])
+    elif only:
+        chosen = dg.AssetSelection.assets(*[dg.AssetKey(k) for k in only])
+    else:
+        chosen = whole_pipeline()
+    if exclude_reports:
+        chosen = chosen - dg.AssetSelection.key_prefixes("reports")
+    selection = sorted(chosen.resolve(graph), key=lambda k: k.to_string())
     result = materialize_all(home, defs, selection=selection)
     return summarise(home, result, time.monotonic() - started)
 

@@ -7,10 +7,11 @@ import dagster as dg
 from connectors.home import Home
 from orchestration.automation import automation_sensor
 from orchestration.ingestion.assets import landing_assets
-from orchestration.jobs import build_jobs, reprocess_province_period
+from orchestration.jobs import build_jobs
 from orchestration.quality.alerts import quality_alerts
 from orchestration.quality.assets import quality_gate
 from orchestration.quality.checks import fct_capital_progress_expectations
+from orchestration.quality.partitions import province_period_verdicts
 from orchestration.reporting.assets import steering_committee_progress
 from orchestration.resources import build_resources
 from orchestration.schedules import build_schedules
@@ -37,9 +38,10 @@ def build_definitions(home: Home | None = None) -> dg.Definitions:
             dbt_marts,
             steering_committee_progress,
             quality_alerts,
+            province_period_verdicts,
         ],
         asset_checks=[fct_capital_progress_expectations],
-        jobs=[*jobs.all, reprocess_province_period],
+        jobs=jobs.all,
         schedules=build_schedules(jobs),
         sensors=[
             *source_sensors(sources, jobs, home),

@@ -7,9 +7,7 @@ from typing import Any
 
 import dagster as dg
 
-from connectors.warehouse import connect, ensure_tables
-from expectations import gate
-from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
+from orchestration.quality.partitions import province_period_verdicts
 
 # Which source kinds each scheduled sync fetches.
 GROUP_JOB_KINDS = {
@@ -20,7 +18,6 @@ GROUP_JOB_KINDS = {
 MONTHLY_JOB = "monthly_completeness_report"
 # Everything the monthly check re-derives: the gate, the marts, the quality models and the report.
 MONTHLY_PREFIXES = ("quality", "marts", "reports")
-REPROCESS_JOB = "reprocess_province_period"
 
 
 def safe_name(name: str) -> str:
@@ -32,6 +29,10 @@ def landing_key(source: Any) -> dg.AssetKey:
     return dg.AssetKey(["landing", source.name])
 
 
+# Partitioned assets run on demand, one slice at a time, never as part of a whole run.
+ON_DEMAND = dg.AssetSelection.assets(province_period_verdicts)
+
+
 def after_landing(keys: Iterable[dg.AssetKey]) -> dg.AssetSelection:
     """These landing assets, what follows them, and what that needs besides other sources.
 
@@ -39,7 +40,11 @@ def after_landing(keys: Iterable[dg.AssetKey]) -> dg.AssetSelection:
     cheap to rebuild, so a fresh home gets them in its first run.
     """
     chosen = dg.AssetSelection.assets(*keys).downstream()
-    return chosen | (chosen.upstream() - dg.AssetSelection.key_prefixes("landing"))
+    return (chosen | (chosen.upstream() - dg.AssetSelection.key_prefixes("landing"))) - ON_DEMAND
+
+
+def whole_pipeline() -> dg.AssetSelection:
+    return dg.AssetSelection.all() - ON_DEMAND
 
 
 @dataclass
@@ -81,67 +86,10 @@ def build_jobs(sources: list[Any]) -> MtqgJobs:
             )
     jobs.monthly = dg.define_asset_job(
         MONTHLY_JOB,
-        selection=dg.AssetSelection.key_prefixes(*[[p] for p in MONTHLY_PREFIXES]),
+        selection=dg.AssetSelection.key_prefixes(*[[p] for p in MONTHLY_PREFIXES]) - ON_DEMAND,
         description=(
             "Re-gate pending batches, rebuild the marts and quality models (completeness "
             "included) and republish the Steering Committee report."
         ),
     )
     return jobs
-
-
-# --- one province × period again ------------------------------------------------------------
-
-
-class ProvincePeriod(dg.Config):
-    """The slice to judge again: a province (2025 code, or the code as the report gave it) and
-    a period as reported (e.g. 2024-Q3)."""
-
-    province_code: str
-    period: str
-
-
-@dg.op(
-    pool=WAREHOUSE_WRITER_POOL,
-    out=dg.Out(dg.Nothing),
-    description="Forget the gate's verdicts on one province × period and judge its batches again.",
-)
-def regate_province_period(
-    context: dg.OpExecutionContext, config: ProvincePeriod, mtqg: MtqgHome
-) -> None:
-    with connect(mtqg.paths.warehouse) as con:
-        ensure_tables(con)
-        outcomes = gate.regate_province_period(con, config.province_code, config.period)
-    if not outcomes:
-        raise dg.Failure(
-            description=(
-                f"no provincial report of province {config.province_code} for period "
-                f"{config.period} is loaded; check the code (2025 or as reported, e.g. 10 "
-                "for Lào Cai before 2025) and the period as written in the report (2024-Q3)"
-            )
-        )
-    accepted = sum(1 for o in outcomes if o.is_accepted)
-    metadata = {
-        "province_code": config.province_code,
-        "period": config.period,
-        "batches_gated": len(outcomes),
-        "accepted": accepted,
-        "quarantined": len(outcomes) - accepted,
-    }
-    context.log.info(f"re-gated {len(outcomes)} batch(es): {accepted} accepted")
-    # Recorded as the gate's own output, so declarative automation rebuilds the marts and the
-    # report from the new verdicts (and not while a blocking check fails).
-    for key in (["quality", "batch_status"], ["quality", "check_results"]):
-        context.log_event(dg.AssetMaterialization(asset_key=key, metadata=metadata))
-
-
-@dg.job(
-    name=REPROCESS_JOB,
-    description=(
-        "Judge one province × period again (e.g. after its thresholds or reference data were "
-        "fixed); the marts and the report follow through automation."
-    ),
-    tags={"mtqg/trigger": "manual"},
-)
-def reprocess_province_period() -> None:
-    regate_province_period()

@@ -7,6 +7,7 @@ import dagster as dg
 from connectors.ingest import load_landed_into_raw
 from connectors.warehouse import TABLES, connect, ensure_tables
 from orchestration.automation import RAW_CONDITION
+from orchestration.quality.partitions import register_province_periods
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
 
 RAW_TABLES = sorted(name.split(".")[1] for name in TABLES if name.startswith("raw."))
@@ -39,7 +40,11 @@ def raw_assets(sources: list[Any]) -> dg.AssetsDefinition:
         for load in loads:
             status = "unreadable" if not load.is_readable else f"{load.rows_loaded} rows"
             context.log.info(f"batch {load.batch_id[:12]} {load.original_name}: {status}")
+        new_slices = register_province_periods(
+            context.instance, {s for load in loads for s in load.slices}
+        )
         summary = {
+            "new_province_periods": new_slices,
             "batches_loaded": len(loads),
             "rows_loaded": sum(load.rows_loaded for load in loads),
             "unreadable": sum(1 for load in loads if not load.is_readable),

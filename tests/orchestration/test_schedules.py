@@ -191,15 +191,18 @@ def test_the_instance_config_is_valid_for_this_dagster(home, monkeypatch):
     assert str(instance.root_directory) == str(home.dagster_home)
 
 
-def test_reprocessing_selects_one_province_period_and_names_a_missing_one(home, monkeypatch):
+def test_one_province_period_is_judged_again_alone_and_a_missing_one_is_named(home):
     import duckdb
 
     from connectors.warehouse import connect, ensure_tables
-    from expectations.gate import province_period_batch_ids as province_period_batches
-    from orchestration.jobs import reprocess_province_period
+    from expectations.gate import province_period_batch_ids
+    from orchestration.quality.partitions import (
+        PROVINCE_PERIODS,
+        province_period_verdicts,
+        register_province_periods,
+    )
     from orchestration.resources import MtqgHome
 
-    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
     with connect(home.warehouse) as con:
         ensure_tables(con)
         for batch, as_reported, code_2025, period in [
@@ -213,18 +216,22 @@ def test_reprocessing_selects_one_province_period_and_names_a_missing_one(home, 
                 "province_code_2025, period) values (?, ?, ?, ?)",
                 [batch, as_reported, code_2025, period],
             )
-        assert province_period_batches(con, "15", "2024-Q3") == ["b-lao-cai-q3", "b-yen-bai-q3"]
-        assert province_period_batches(con, "10", "2024-Q4") == ["b-lao-cai-q4"]
-        assert province_period_batches(con, "1", "2024-Q3") == ["b-ha-noi-q3"]
+        assert province_period_batch_ids(con, "15", "2024-Q3") == ["b-lao-cai-q3", "b-yen-bai-q3"]
+        assert province_period_batch_ids(con, "10", "2024-Q4") == ["b-lao-cai-q4"]
+        assert province_period_batch_ids(con, "1", "2024-Q3") == ["b-ha-noi-q3"]
 
-    result = reprocess_province_period.execute_in_process(
-        run_config={
-            "ops": {
-                "regate_province_period": {"config": {"province_code": "15", "period": "2023-Q1"}}
-            }
-        },
+    instance = dg.DagsterInstance.ephemeral()
+    assert register_province_periods(instance, {("15", "2024-Q3"), ("15", "2023-Q1")}) == 2
+    assert register_province_periods(instance, {("15", "2024-Q3")}) == 0
+    assert set(instance.get_dynamic_partitions(PROVINCE_PERIODS.name)) == {
+        "15|2024-Q3",
+        "15|2023-Q1",
+    }
+    result = dg.materialize(
+        [province_period_verdicts],
+        partition_key="15|2023-Q1",
         resources={"mtqg": MtqgHome(root=str(home.root))},
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance,
         raise_on_error=False,
     )
     assert not result.success
