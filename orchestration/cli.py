@@ -298,7 +298,10 @@ def serve(
 
 
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("MTQG_LOG_LEVEL", "WARNING"))
+    level = os.environ.get("MTQG_LOG_LEVEL", "WARNING").upper()
+    logging.basicConfig(level=level)
+    # dagster-dbt relays every line of dbt's log at INFO; the summary says what matters.
+    logging.getLogger("dagster").setLevel(level)
     try:
         app()
     except MtqgError as exc:

@@ -73,9 +73,13 @@ def materialize_all(
     """Run the same definitions the UI shows, once, in this process, recorded in the instance."""
     instance = ensure_instance(home)
     job = defs.resolve_implicit_global_asset_job_def()
+    # The console shows warnings and errors only (MTQG_LOG_LEVEL=INFO or DEBUG for more); every
+    # event is still kept in the instance, for the UI.
+    level = os.environ.get("MTQG_LOG_LEVEL", "WARNING").upper()
     return job.execute_in_process(
         instance=instance,
         asset_selection=list(selection) if selection else None,
         raise_on_error=False,
         tags=tags or {},
+        run_config={"loggers": {"console": {"config": {"log_level": level}}}},
     )
