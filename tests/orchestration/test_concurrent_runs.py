@@ -1,8 +1,8 @@
 """Ten runs started at once, each in its own process: the writer pool lets one write at a time.
 
-Each run materialises a small asset on the warehouse writer pool that opens DuckDB without
-waiting for its lock, so two writers at the same moment would fail at once. The runs share the
-home's instance (its dagster.yaml from `ensure_instance`), as the daemon's runs do.
+Each run materialises a small asset on the warehouse writer pool that writes DuckDB through
+the project's `connect()`, as every writer does; no run may fail and no two writes may overlap.
+The runs share the home's instance (its dagster.yaml from `ensure_instance`), like the daemon's.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ RUN = textwrap.dedent(
     """
     import sys, time
     import dagster as dg
-    import duckdb
     from connectors.home import Home
+    from connectors.warehouse import connect
     from orchestration.instance import ensure_instance
 
     # the pool's name comes from the test: importing the project's resources (dbt) is slow
@@ -36,14 +36,13 @@ RUN = textwrap.dedent(
 
     @dg.asset(pool=pool)
     def written() -> None:
-        con = duckdb.connect(str(home.warehouse))  # no waiting: a lock held elsewhere fails
-        try:
+        # as every writer of the project: the pool serialises the steps, and the connection
+        # waits (bounded) for a lock a finishing writer may still hold
+        with connect(home.warehouse) as con:
             con.execute("create table if not exists writes (n int, started double, ended double)")
             started = time.time()
             time.sleep(0.3)
             con.execute("insert into writes values (?, ?, ?)", [number, started, time.time()])
-        finally:
-            con.close()
 
     result = dg.materialize([written], instance=ensure_instance(home), raise_on_error=False)
     sys.exit(0 if result.success else 1)
