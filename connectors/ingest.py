@@ -26,6 +26,7 @@ from connectors.raw_loading import (
     load_provincial_file,
     loaded_batch_ids,
     write_batch,
+    write_landed_batch,
 )
 from connectors.warehouse import delete_raw_batches, iati_table, ministry_table
 
@@ -378,15 +379,7 @@ def _load_iati_files(con, files, source, done) -> list[BatchLoad]:
                 )
                 for p in parsed.schema_errors
             ]
-        write_batch(
-            con,
-            load,
-            source_kind=source.kind,
-            loaded_at=arrival_time(landed),
-            source_file_sha256=landed.sha256,
-            landed_path=str(landed.path),
-            tables=tables,
-        )
+        write_landed_batch(con, load, landed, source_kind=source.kind, tables=tables)
         done.add(landed.sha256)
         loads.append(load)
     return loads

@@ -79,7 +79,6 @@ def load_provincial_file(
     reader: Callable[[LandedFile], tuple[str, list[Any]]] = read_provincial_file,
 ) -> BatchLoad:
     """Load one landed provincial file as one batch (batch id = the file's sha256)."""
-    loaded_at = arrival_time(landed)
     name = landed.original_name or landed.path.name
     try:
         dataset, reports = reader(landed)
@@ -87,7 +86,7 @@ def load_provincial_file(
         exc.file = name  # name the file as the sender called it, not by its landing hash
         problem = Problem(reason=exc.describe(), sheet=exc.sheet, row=exc.row, check="read")
         load = BatchLoad(landed.sha256, source, "unreadable", name, problems=[problem])
-        _write_file_batch(con, landed, load, source_kind, loaded_at, None)
+        _write_file_batch(con, landed, load, source_kind, None)
         return load
 
     load = BatchLoad(landed.sha256, source, dataset, name)
@@ -103,7 +102,7 @@ def load_provincial_file(
         load.problems.extend(report.problems)
         tables.append(_with_report_columns(report, rows, schema, landed.sha256, index))
     rows = pa.concat_tables(tables) if tables else schema.empty_table()
-    _write_file_batch(con, landed, load, source_kind, loaded_at, {table: rows})
+    _write_file_batch(con, landed, load, source_kind, {table: rows})
     return load
 
 
@@ -119,18 +118,32 @@ _RAW_TABLE_OF_DATASET: dict[str, tuple[str, pa.Schema, Callable[[Any], pa.Table]
 }
 
 
-def _write_file_batch(con, landed, load, source_kind, loaded_at, tables) -> None:
+def _write_file_batch(con, landed, load, source_kind, tables) -> None:
     # A file read again replaces every row an earlier load of it left, in every file table
     # (an unreadable file: none).
     emptied = {name: schema.empty_table() for name, schema, _ in _RAW_TABLE_OF_DATASET.values()}
+    write_landed_batch(
+        con, load, landed, source_kind=source_kind, tables={**emptied, **(tables or {})}
+    )
+
+
+def write_landed_batch(
+    con: duckdb.DuckDBPyConnection,
+    load: BatchLoad,
+    landed: LandedFile,
+    *,
+    source_kind: str,
+    tables: dict[str, pa.Table],
+) -> None:
+    """`write_batch` for a batch that is one landed file (its sha256, path and arrival time)."""
     write_batch(
         con,
         load,
         source_kind=source_kind,
-        loaded_at=loaded_at,
+        loaded_at=arrival_time(landed),
         source_file_sha256=landed.sha256,
         landed_path=str(landed.path),
-        tables={**emptied, **(tables or {})},
+        tables=tables,
     )
 
 

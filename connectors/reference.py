@@ -349,7 +349,7 @@ def load_reference_files(
 ) -> list[Any]:
     """Load each landed reference file not loaded yet as one batch (batch id = its sha256)."""
     # raw_loading needs the warehouse, which declares its tables from this module's files.
-    from connectors.raw_loading import BatchLoad, arrival_time, write_batch
+    from connectors.raw_loading import BatchLoad, write_landed_batch
 
     loads = []
     for landed in files:
@@ -385,15 +385,7 @@ def load_reference_files(
             load.rows_read = rows.num_rows + len(problems)
             load.rows_loaded = rows.num_rows
             tables[spec.table] = rows
-        write_batch(
-            con,
-            load,
-            source_kind=source_kind,
-            loaded_at=arrival_time(landed),
-            source_file_sha256=landed.sha256,
-            landed_path=str(landed.path),
-            tables=tables,
-        )
+        write_landed_batch(con, load, landed, source_kind=source_kind, tables=tables)
         done.add(landed.sha256)
         loads.append(load)
     return loads
