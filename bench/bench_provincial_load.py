@@ -13,11 +13,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from connectors.home import Home
+from connectors.kinds.inbox import InboxSource
 from connectors.landing import Landing
-from connectors.raw_loading import load_provincial_file
-from connectors.warehouse import connect, ensure_tables
+from core.home import Home
 from demo.form01_writer import Form01Leaf, Form01Spec, Form01Variant, write_form01
+from warehouse.connection import connect
+from warehouse.loading import load_landed_file
+from warehouse.tables import ensure_tables
 
 PROGRAMME = {
     "DA1": (None,),
@@ -107,7 +109,7 @@ def main() -> None:
     with connect(home.warehouse) as con:
         ensure_tables(con)
         for item in landed:
-            rows += load_provincial_file(con, item, source="inbox", source_kind="inbox").rows_loaded
+            rows += load_landed_file(con, InboxSource(kind="inbox", name="inbox"), item).rows_loaded
     loaded = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"files: {len(files)} written in {written:.1f} s")

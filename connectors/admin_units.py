@@ -8,9 +8,9 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from connectors.exceptions import ReportReadError
 from connectors.provincial.schema import ResolvedProvince
 from connectors.vietnamese import fold, nfc, strip_admin_prefix
+from core.errors import ReportReadError
 
 # The 34-province system took effect on this day (Resolution 202/2025/QH15).
 ERA_2025_START = date(2025, 7, 1)

@@ -26,7 +26,7 @@ from typing import Any
 import requests
 from requests.auth import AuthBase
 
-from connectors.exceptions import ConfigError
+from core.errors import ConfigError
 
 # Renew this many seconds before the announced expiry, so a token never dies in flight.
 _EXPIRY_MARGIN = 60.0

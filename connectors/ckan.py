@@ -22,10 +22,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from connectors.cursors import CursorStore
-from connectors.exceptions import SourceError
 from connectors.http import HttpClient, NotModified, redact
 from connectors.landing import LandedFile, Landing
 from connectors.paginators import OffsetPaginator
+from core.errors import SourceError
 
 log = logging.getLogger("mtqg.connectors.ckan")
 

@@ -1,237 +1,30 @@
-"""`sources.yaml`: which senders to fetch and how, validated with errors that name file and line."""
+"""`sources.yaml`: which senders to fetch and how, validated with errors that name file and line.
+
+Each kind of source brings its own model (`connectors/kinds/`); the file is validated against
+the union of the registered kinds' models, picked by `kind`.
+"""
 
 from __future__ import annotations
 
-import re
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, create_model, field_validator
 
-from connectors.exceptions import ConfigError
-from connectors.home import Home
-from connectors.http import redact
-
-SOURCE_KINDS = ("ministry_api", "iati_files", "iati_datastore", "ckan", "inbox", "reference")
-MINISTRY_COLLECTIONS = (
-    "capital-plans",
-    "disbursements",
-    "beneficiary-communes",
-    "extremely-difficult-villages",
-    "exchange-rates",
-)
-_SAFE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-# Keys that would hold a secret itself; the file may only name the variable holding it.
-_SECRET_KEYS = re.compile(r"(secret|password|passwd|token|api_?key|key|credential)$", re.I)
-
-Collection = Literal[
-    "capital-plans",
-    "disbursements",
-    "beneficiary-communes",
-    "extremely-difficult-villages",
-    "exchange-rates",
-]
+from connectors.kinds import all_kinds
+from connectors.source_models import SECRET_KEYS, SourceModel, Strict
+from core.errors import ConfigError
+from core.home import Home
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class SourcesConfig(Strict):
+    """The configured sources; `sources_config_model()` gives the class that validates them."""
 
+    sources: list[SourceModel] = Field(default_factory=list)
 
-def _refuse_literal_secrets(data: Any) -> Any:
-    if isinstance(data, dict):
-        for key in data:
-            if isinstance(key, str) and not key.endswith("_env") and _SECRET_KEYS.search(key):
-                raise ValueError(
-                    f"`{key}` holds a secret written in the file; secrets never go in "
-                    f"sources.yaml: put it in an environment variable and give its name as "
-                    f"`{key}_env: MTQG_...`"
-                )
-    return data
-
-
-def _env_name(value: str) -> str:
-    if not _ENV_NAME.match(value):
-        # Never echo the value: it may be the secret itself, pasted in the wrong place.
-        raise ValueError(
-            "must be the NAME of an environment variable (capitals, digits, _), "
-            "e.g. MTQG_MOF_CLIENT_SECRET, not the secret itself"
-        )
-    return value
-
-
-class OAuthClientEnv(_Strict):
-    """OAuth2 client credentials, given as the names of the variables that hold them."""
-
-    client_id_env: str
-    client_secret_env: str
-    token_path: str = "/oauth/token"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_literal_secret(cls, data: Any) -> Any:
-        return _refuse_literal_secrets(data)
-
-    @field_validator("client_id_env", "client_secret_env")
-    @classmethod
-    def _variable_names(cls, value: str) -> str:
-        return _env_name(value)
-
-
-class ApiKeyEnv(_Strict):
-    """An API key sent in a header, given as the name of the variable that holds it."""
-
-    api_key_env: str
-    header: str = "Ocp-Apim-Subscription-Key"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_literal_secret(cls, data: Any) -> Any:
-        return _refuse_literal_secrets(data)
-
-    @field_validator("api_key_env")
-    @classmethod
-    def _variable_name(cls, value: str) -> str:
-        return _env_name(value)
-
-
-def _url_without_secret(url: str) -> str:
-    if not re.match(r"^https?://[^/\s]+", url):
-        raise ValueError("must be an http:// or https:// URL")
-    if redact(url) != url:
-        raise ValueError(
-            "carries a credential (user:password or a key in the query string); remove it and "
-            "give the variable holding it in `auth` instead"
-        )
-    return url.rstrip("/") if url.count("/") <= 3 else url
-
-
-class _Source(_Strict):
-    name: Annotated[str, Field(pattern=_SAFE_NAME)]
-    enabled: bool = True
-    description: str | None = None
-
-
-class _HttpSource(_Source):
-    connect_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
-    read_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
-    max_retries: Annotated[int, Field(ge=0, le=20)] = 5
-    backoff_factor: Annotated[float, Field(ge=0, le=60)] = 0.5
-    backoff_max_seconds: Annotated[float, Field(ge=0, le=3600)] = 60.0
-    max_response_mb: Annotated[int, Field(gt=0, le=10_000)] = 512
-
-    def http_options(self) -> dict[str, Any]:
-        """Keyword arguments for `HttpClient` (everything but auth)."""
-        return {
-            "timeout": (self.connect_timeout_seconds, self.read_timeout_seconds),
-            "max_retries": self.max_retries,
-            "backoff_factor": self.backoff_factor,
-            "backoff_max": self.backoff_max_seconds,
-            "max_response_bytes": self.max_response_mb * 1024 * 1024,
-        }
-
-
-class MinistryApiSource(_HttpSource):
-    kind: Literal["ministry_api"]
-    url: str
-    auth: OAuthClientEnv
-    collections: list[Collection] = Field(default_factory=lambda: list(MINISTRY_COLLECTIONS))
-    page_size: Annotated[int, Field(ge=1, le=1000)] = 1000
-    overlap_hours: Annotated[float, Field(ge=0, le=24 * 30)] = 1.0
-    # Extra query parameters per collection, e.g. {"capital-plans": {"year": 2025}}.
-    params: dict[Collection, dict[str, str | int]] = Field(default_factory=dict)
-
-    @field_validator("url")
-    @classmethod
-    def _safe_url(cls, url: str) -> str:
-        return _url_without_secret(url)
-
-
-class IatiFilesSource(_HttpSource):
-    kind: Literal["iati_files"]
-    urls: Annotated[list[str], Field(min_length=1)]
-    validate_schema: bool = True
-    read_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 300.0
-
-    @field_validator("urls")
-    @classmethod
-    def _safe_urls(cls, urls: list[str]) -> list[str]:
-        return [_url_without_secret(u) for u in urls]
-
-
-class IatiDatastoreSource(_HttpSource):
-    kind: Literal["iati_datastore"]
-    url: str
-    auth: ApiKeyEnv | None = None
-    query: str = "recipient_country_code:VN"
-    filters: list[str] = Field(default_factory=list)  # extra Solr `fq`
-    rows: Annotated[int, Field(ge=1, le=1000)] = 1000
-
-    @field_validator("url")
-    @classmethod
-    def _safe_url(cls, url: str) -> str:
-        return _url_without_secret(url)
-
-
-class CkanSource(_HttpSource):
-    kind: Literal["ckan"]
-    url: str
-    auth: ApiKeyEnv | None = None  # CKAN API tokens go in `header: Authorization`
-    fq: str = "tags:mtqg-1719"
-    formats: list[str] = Field(default_factory=lambda: ["XLSX", "XLS", "CSV"])
-    rows: Annotated[int, Field(ge=1, le=1000)] = 100
-
-    @field_validator("url")
-    @classmethod
-    def _safe_url(cls, url: str) -> str:
-        return _url_without_secret(url)
-
-    @field_validator("formats")
-    @classmethod
-    def _upper_formats(cls, formats: list[str]) -> list[str]:
-        return [f.strip().lstrip(".").upper() for f in formats]
-
-
-class InboxSource(_Source):
-    kind: Literal["inbox"]
-    path: str = "inbox"  # relative paths are below MTQG_HOME
-    min_age_seconds: Annotated[float, Field(ge=0)] = 0.0
-    settle_seconds: Annotated[float, Field(ge=0, le=60)] = 0.0
-
-
-class ReferenceSource(_HttpSource):
-    kind: Literal["reference"]
-    path: str | None = None
-    url: str | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _safe_url(cls, url: str | None) -> str | None:
-        return None if url is None else _url_without_secret(url)
-
-    @model_validator(mode="after")
-    def _one_location(self) -> ReferenceSource:
-        if (self.path is None) == (self.url is None):
-            raise ValueError("give exactly one of `path` or `url`")
-        return self
-
-
-SourceConfig = Annotated[
-    MinistryApiSource
-    | IatiFilesSource
-    | IatiDatastoreSource
-    | CkanSource
-    | InboxSource
-    | ReferenceSource,
-    Field(discriminator="kind"),
-]
-
-
-class SourcesConfig(_Strict):
-    sources: list[SourceConfig] = Field(default_factory=list)
-
-    @field_validator("sources")
+    @field_validator("sources", check_fields=False)
     @classmethod
     def _unique_names(cls, sources: list[Any]) -> list[Any]:
         seen: set[str] = set()
@@ -244,14 +37,33 @@ class SourcesConfig(_Strict):
             seen.add(source.name.lower())
         return sources
 
-    def get(self, name: str) -> Any:
+    def get(self, name: str) -> SourceModel:
         for source in self.sources:
             if source.name == name:
                 return source
         raise KeyError(name)
 
-    def of_kind(self, kind: str) -> list[Any]:
+    def of_kind(self, kind: str) -> list[SourceModel]:
         return [s for s in self.sources if s.kind == kind and s.enabled]
+
+
+def source_kinds() -> tuple[str, ...]:
+    return tuple(all_kinds())
+
+
+def sources_config_model() -> type[SourcesConfig]:
+    """SourcesConfig whose `sources` are the registered kinds' models, told apart by `kind`."""
+    return _model_for(tuple(kind.config for kind in all_kinds().values()))
+
+
+@cache
+def _model_for(models: tuple[type[SourceModel], ...]) -> type[SourcesConfig]:
+    source = Annotated[Union[models], Field(discriminator="kind")]  # noqa: UP007
+    return create_model(
+        "SourcesConfig",
+        __base__=SourcesConfig,
+        sources=(list[source], Field(default_factory=list)),
+    )
 
 
 def load_sources(path: Path, home: Home) -> SourcesConfig:
@@ -282,7 +94,7 @@ def load_sources(path: Path, home: Home) -> SourcesConfig:
         raise ConfigError(f"{path}, line 1: expected a mapping with a `sources:` list")
     _refuse_secrets_in_tree(path, root)
     try:
-        config = SourcesConfig.model_validate(data)
+        config = sources_config_model().model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe_errors(path, root, data, exc)) from None
     return _resolved(config, home)
@@ -296,7 +108,7 @@ def _refuse_secrets_in_tree(path: Path, node: yaml.Node | None) -> None:
             if (
                 isinstance(name, str)
                 and not name.endswith("_env")
-                and _SECRET_KEYS.search(name)
+                and SECRET_KEYS.search(name)
                 and isinstance(value, yaml.ScalarNode)
             ):
                 raise ConfigError(
@@ -311,18 +123,14 @@ def _refuse_secrets_in_tree(path: Path, node: yaml.Node | None) -> None:
 
 
 def _resolved(config: SourcesConfig, home: Home) -> SourcesConfig:
-    sources = []
-    for source in config.sources:
-        if isinstance(source, InboxSource | ReferenceSource) and source.path is not None:
-            source = source.model_copy(update={"path": str(home.resolve_path(source.path))})
-        sources.append(source)
+    sources = [source.with_paths_below(home) for source in config.sources]
     return config.model_copy(update={"sources": sources})
 
 
 def _describe_errors(path: Path, root: yaml.Node | None, data: Any, exc: ValidationError) -> str:
     lines = [f"{path}: {exc.error_count()} problem(s) in the sources configuration:"]
     for error in exc.errors(include_input=False, include_url=False):
-        loc = [p for p in error["loc"] if not (isinstance(p, str) and p in SOURCE_KINDS)]
+        loc = [p for p in error["loc"] if not (isinstance(p, str) and p in source_kinds())]
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
             loc, message = [*loc, "kind"], "unknown or missing kind"
@@ -353,7 +161,7 @@ def _fix(error: Any, loc: list[Any]) -> str:
     if kind == "extra_forbidden":
         return "; remove it or check its spelling"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return f"; `kind` must be one of {', '.join(SOURCE_KINDS)}"
+        return f"; `kind` must be one of {', '.join(source_kinds())}"
     if kind == "string_pattern_mismatch" and loc and loc[-1] == "name":
         return "; use letters, digits, '_', '-' or '.', starting with a letter or digit"
     return ""
@@ -384,9 +192,9 @@ def render_sources_template(**urls: str | list[str]) -> str:
     `render_sources_template(ministry_api="http://127.0.0.1:8801", ckan="http://...")` fills in
     URLs (iati_files takes a list); kinds not given keep placeholder addresses.
     """
-    unknown = set(urls) - set(SOURCE_KINDS)
+    unknown = set(urls) - set(source_kinds())
     if unknown:
-        raise TypeError(f"unknown source kinds {sorted(unknown)}; use {SOURCE_KINDS}")
+        raise TypeError(f"unknown source kinds {sorted(unknown)}; use {source_kinds()}")
     files = urls.get("iati_files", ["https://donor.example.org/iati/activities-vn.xml"])
     files = [files] if isinstance(files, str) else list(files)
     file_lines = "\n".join(f"      - {u}" for u in files)

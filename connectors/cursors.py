@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.exceptions import ConfigError
-from connectors.home import Home
+from core.errors import ConfigError
+from core.files import write_json_atomically
+from core.home import Home
 
 
 class CursorStore:
@@ -44,17 +43,7 @@ class CursorStore:
                 "value": value,
                 "set_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(data, out, ensure_ascii=False, indent=1, sort_keys=True)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_json_atomically(self.path, data)
 
     def all(self) -> dict[str, Any]:
         return self._read()

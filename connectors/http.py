@@ -32,8 +32,8 @@ from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 import requests
 from requests.auth import AuthBase
 
-from connectors.exceptions import LandingError, SourceError
 from connectors.landing import LandedFile, Landing
+from core.errors import LandingError, SourceError
 
 log = logging.getLogger("mtqg.connectors.http")
 

@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from connectors.landing import LandedFile, Landing
+from core.files import write_json_atomically
 
 log = logging.getLogger("mtqg.connectors.inbox")
 
@@ -170,9 +170,4 @@ def _read_state(state_path: Path) -> dict[str, list[int]]:
 
 
 def _write_state(state_path: Path, looks: dict[str, list[int]]) -> None:
-    state_path = Path(state_path)
-    state_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=state_path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump({"looks": looks}, out, ensure_ascii=False, indent=1, sort_keys=True)
-    os.replace(tmp, state_path)
+    write_json_atomically(Path(state_path), {"looks": looks})

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.exceptions import LandingError
+from core.errors import LandingError
+from core.files import write_json_atomically
 
 _CHUNK = 1 << 20
 _SAFE_SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -133,7 +134,7 @@ class Landing:
                 headers=dict(headers or {}),
                 extra=dict(extra or {}),
             )
-            _write_json_atomically(landed.sidecar, landed.to_json())
+            write_json_atomically(landed.sidecar, landed.to_json())
             os.replace(tmp, target)
             return landed
         except BaseException:
@@ -181,11 +182,3 @@ def _extension_of(name: str | None) -> str | None:
 def _with(landed: LandedFile, **changes: Any) -> LandedFile:
     values = {**landed.__dict__, **changes}
     return LandedFile(**values)
-
-
-def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(data, out, ensure_ascii=False, indent=1, sort_keys=True)
-    os.replace(tmp, path)

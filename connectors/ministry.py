@@ -19,10 +19,10 @@ import pyarrow as pa
 
 from connectors.auth import OAuth2ClientCredentials
 from connectors.cursors import CursorStore
-from connectors.exceptions import InputRejected, SourceError
 from connectors.http import HttpClient, JsonResponse
 from connectors.landing import LandedFile, Landing
 from connectors.paginators import PageNumberPaginator
+from core.errors import InputRejected, SourceError
 
 COLLECTIONS = (
     "capital-plans",

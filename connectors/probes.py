@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,13 +19,12 @@ from typing import Any
 
 import requests
 
-from connectors.auth import ApiKeyHeader, secret_from_env
 from connectors.ckan import CkanClient, select_resources
 from connectors.cursors import CursorStore
-from connectors.exceptions import SourceError
-from connectors.home import Home
 from connectors.http import HttpClient, redact
 from connectors.ministry import MinistryClient, cursor_key
+from core.errors import SourceError
+from core.home import Home
 
 # A probe is one look: one try and a short read timeout; the next tick is the retry.
 PROBE_READ_TIMEOUT = 30.0
@@ -37,12 +37,6 @@ def probe_http(source: Any, *, auth: Any = None) -> HttpClient:
     connect, read = options["timeout"]
     options.update(timeout=(connect, min(read, PROBE_READ_TIMEOUT)), max_retries=0)
     return HttpClient(source.name, auth=auth, **options)
-
-
-def api_key_auth(source: Any) -> ApiKeyHeader | None:
-    if getattr(source, "auth", None) is None:
-        return None
-    return ApiKeyHeader(source.auth.header, secret_from_env(source.auth.api_key_env))
 
 
 # --- inbox ---------------------------------------------------------------------------------
@@ -79,7 +73,7 @@ def sha256_of(path: Path) -> str:
 # --- CKAN portals ----------------------------------------------------------------------------
 
 
-def ckan_fingerprints(source: Any, home: Home) -> dict[str, str]:
+def ckan_fingerprints(source: Any, home: Home, *, auth: Any = None) -> dict[str, str]:
     """Per resource id of the programme's reports on the portal: `landed:<sha256>` when the
     file answers as the one landed last, else what the listing and the file's headers say now.
 
@@ -88,7 +82,7 @@ def ckan_fingerprints(source: Any, home: Home) -> dict[str, str]:
     """
     state = CursorStore(home.state / f"{source.name}.ckan.json")
     fingerprints: dict[str, str] = {}
-    with probe_http(source, auth=api_key_auth(source)) as http:
+    with probe_http(source, auth=auth) as http:
         client = CkanClient(source.url, http, rows=source.rows)
         resources = select_resources(client.package_search(source.fq), source.formats)
         for resource in resources:
@@ -118,7 +112,9 @@ class CollectionChange:
     total: int | None
 
 
-def ministry_changes(source: Any, home: Home) -> list[CollectionChange]:
+def ministry_changes(
+    source: Any, home: Home, client_of: Callable[..., MinistryClient]
+) -> list[CollectionChange]:
     """Collections whose gateway has records newer than the connector's high-water mark.
 
     One page of one record per collection (`updated_since`, `page_size=1`) tells, by its
@@ -137,13 +133,8 @@ def ministry_changes(source: Any, home: Home) -> list[CollectionChange]:
             pending.append((collection, params, mark))
     if not pending:
         return changes
-    client = MinistryClient.with_client_credentials(
-        source.name,
-        source.url,
-        client_id=secret_from_env(source.auth.client_id_env),
-        client_secret=secret_from_env(source.auth.client_secret_env),
-        **{**source.http_options(), "max_retries": 0},
-    )
+    # one look, one try: the next look is the retry
+    client = client_of(source, max_retries=0)
     with client.http:
         for collection, params, mark in pending:
             # The gateway's `updated_since` is inclusive and the mark is the newest record
@@ -221,7 +212,7 @@ def _head(http: HttpClient, url: str, headers: dict[str, str]) -> tuple[int, Any
     return response.status_code, response.headers
 
 
-def datastore_fingerprint(source: Any) -> str:
+def datastore_fingerprint(source: Any, *, auth: Any = None) -> str:
     """`<newest last_updated_datetime>|<number of docs>` of the source's query (one doc asked)."""
     params: dict[str, Any] = {
         "q": source.query,
@@ -233,7 +224,7 @@ def datastore_fingerprint(source: Any) -> str:
     if source.filters:
         params["fq"] = source.filters
     url = f"{source.url.rstrip('/')}/transaction/select"
-    with probe_http(source, auth=api_key_auth(source)) as http:
+    with probe_http(source, auth=auth) as http:
         answer = http.get_json_response(url, params)
     body = answer.data.get("response") if isinstance(answer.data, dict) else None
     if not isinstance(body, dict) or not isinstance(body.get("docs"), list):

@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Mapping
 
-from connectors.exceptions import PersonalDataError
+from core.errors import PersonalDataError
 
 KEY_VARIABLE = "MTQG_PSEUDONYM_KEY"
 # A domain tag per kind of identifier: the same digits used as another identifier hash apart.

@@ -6,20 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from connectors.admin_units import ProvinceDirectory, default_directory
-from connectors.exceptions import InputRejected, SourceError
+from connectors.batches import Problem
 from connectors.landing import LandedFile, Landing
-from connectors.provincial.schema import Problem
 from connectors.vietnamese import fold, nfc, strip_admin_prefix
+from core.errors import InputRejected, SourceError
 
 Row = dict[str, Any]
 Converter = Callable[[dict[str, str], ProvinceDirectory], Row]
@@ -337,55 +336,3 @@ def read_reference_file(
         row["source_row"] = line
         rows.append(row)
     return pa.Table.from_pylist(rows, schema=spec.full_schema), problems
-
-
-def load_reference_files(
-    con: duckdb.DuckDBPyConnection,
-    files: Iterable[LandedFile],
-    *,
-    source: str,
-    source_kind: str,
-    done: set[str],
-) -> list[Any]:
-    """Load each landed reference file not loaded yet as one batch (batch id = its sha256)."""
-    # raw_loading needs the warehouse, which declares its tables from this module's files.
-    from connectors.raw_loading import BatchLoad, write_landed_batch
-
-    loads = []
-    for landed in files:
-        if landed.sha256 in done:
-            continue
-        name = landed.original_name or landed.path.name
-        spec = REFERENCE_FILES.get(name)
-        tables: dict[str, pa.Table] = {}
-        load = BatchLoad(landed.sha256, source, "reference", name)
-        if spec is None:
-            load.dataset = "unreadable"
-            load.problems.append(
-                Problem(reason=f"{name} is not a known reference file", check="read")
-            )
-        else:
-            load.dataset = spec.table.removeprefix("raw.")
-            try:
-                rows, problems = read_reference_file(landed.path, spec)
-            except InputRejected as exc:
-                load.dataset = "unreadable"
-                load.problems.append(Problem(reason=exc.describe(), check="read"))
-                rows, problems = spec.full_schema.empty_table(), []
-            rows = rows.set_column(
-                rows.column_names.index("batch_id"),
-                "batch_id",
-                pa.array([landed.sha256] * rows.num_rows, pa.string()),
-            ).set_column(
-                rows.column_names.index("source_file_sha256"),
-                "source_file_sha256",
-                pa.array([landed.sha256] * rows.num_rows, pa.string()),
-            )
-            load.problems.extend(problems)
-            load.rows_read = rows.num_rows + len(problems)
-            load.rows_loaded = rows.num_rows
-            tables[spec.table] = rows
-        write_landed_batch(con, load, landed, source_kind=source_kind, tables=tables)
-        done.add(landed.sha256)
-        loads.append(load)
-    return loads

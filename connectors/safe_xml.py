@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from connectors.exceptions import InputRejected
+from core.errors import InputRejected
 
 # The prolog (declaration, comments, processing instructions) must end within this window.
 _PROLOG_WINDOW = 1 << 16

@@ -8,8 +8,8 @@ import unicodedata
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from connectors.exceptions import InputRejected
 from connectors.provincial.schema import Period
+from core.errors import InputRejected
 
 _DASHES = {"-", "–", "—", "−", "--"}
 

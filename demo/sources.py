@@ -13,14 +13,14 @@ from typing import Any
 
 import yaml
 
-from connectors.alerts.settings import load_alert_settings
-from connectors.config import SourcesConfig, load_sources
-from connectors.home import Home
+from connectors.config import load_sources, sources_config_model
 from connectors.pseudonymise import KEY_VARIABLE as PSEUDONYM_KEY_VARIABLE
+from core.home import Home
 from demo.dataset import ASSIGNMENTS_CSV, DemoDataset, build_demo_dataset
 from demo.servers.ckan_portal import CkanPortal
 from demo.servers.iati_server import IatiServer
 from demo.servers.ministry_api import MinistryApiServer
+from reporting.alerts.settings import load_alert_settings
 
 CLIENT_ID_VARIABLE = "MTQG_MOF_CLIENT_ID"
 CLIENT_SECRET_VARIABLE = "MTQG_MOF_CLIENT_SECRET"
@@ -158,7 +158,7 @@ def sources_config(sources: DemoSources) -> dict[str, Any]:
         )
     entries.append({"name": "inbox", "kind": "inbox", "path": "inbox"})
     config = {"sources": entries}
-    SourcesConfig.model_validate(config)  # a mistake here is ours: fail before writing
+    sources_config_model().model_validate(config)  # a mistake here is ours: fail before writing
     return config
 
 

@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import duckdb
 import pyarrow as pa
 
-from connectors.warehouse import BATCH_STATUS, CHECK_RESULTS, append_rows, replace_rows
+from connectors.kinds import gated_datasets
+from warehouse import queries
+from warehouse.connection import transaction
+from warehouse.tables import BATCH_STATUS, CHECK_RESULTS, append_rows, replace_rows
 
 log = logging.getLogger("mtqg.expectations.gate")
 
-# Which suite gates which dataset, and the dbt model its batch's rows are read from.
-# (Relation names are constants of this table, never input.)
-GATED_DATASETS: dict[str, tuple[str, str]] = {
-    "form01": ("provincial_progress_batch", "intermediate.int_provincial_progress_unpivoted"),
-    "flat_csv": ("provincial_progress_batch", "intermediate.int_provincial_progress_unpivoted"),
-    "form02": ("beneficiary_support", "intermediate.int_beneficiary_support_checked"),
-    "capital-plans": ("ministry_capital_plans", "intermediate.int_capital_plans_converted"),
-    "disbursements": ("ministry_disbursements", "staging.stg_ministries__disbursements"),
-    "iati_activities": ("donor_transactions", "staging.stg_donors__transactions"),
-    "transaction": ("donor_transactions", "staging.stg_donors__datastore_transactions"),
-}
+_RELATION = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
 
 
 @dataclass
@@ -54,18 +48,7 @@ class GateOutcome:
 
 def pending_batches(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Batches loaded into raw that the gate has not judged since they were (re)loaded."""
-    rows = con.execute(
-        """
-        select b.batch_id, b.source, b.dataset, b.source_file_sha256, b.original_name,
-               b.rows_read, b.loaded_at
-        from raw.batches as b
-        left join quality.batch_status as s on s.batch_id = b.batch_id
-        where s.batch_id is null or s.gated_at < b.loaded_at
-        order by b.loaded_at, b.batch_id
-        """
-    ).fetchall()
-    names = ["batch_id", "source", "dataset", "sha256", "original_name", "rows_read", "loaded_at"]
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    return queries.records(con, "gate_pending_batches")
 
 
 def gate_pending_batches(
@@ -81,12 +64,7 @@ def province_period_batch_ids(
     """Batches that report one province (2025 code, or the code as reported) and period."""
     code = province_code.strip()
     code = code.zfill(2) if code.isdigit() else code
-    rows = con.execute(
-        "select distinct batch_id from raw.provincial_report_lines where period = ? "
-        "and (province_code_2025 = ? or province_code_as_reported = ?) order by batch_id",
-        [period.strip(), code, code],
-    ).fetchall()
-    return [row[0] for row in rows]
+    return [row[0] for row in queries.rows(con, "gate_province_period_batches", [code, period])]
 
 
 def regate_province_period(
@@ -97,9 +75,7 @@ def regate_province_period(
     batch_ids = province_period_batch_ids(con, province_code, period)
     if not batch_ids:
         return []
-    con.execute(
-        "delete from quality.batch_status where batch_id in (select unnest(?))", [batch_ids]
-    )
+    queries.execute(con, "gate_forget_verdicts", [batch_ids])
     return gate_pending_batches(con, today=today)
 
 
@@ -117,24 +93,20 @@ def gate_batch(
         status="accepted",
         row_count=batch["rows_read"] or 0,
     )
-    for check_name, sheet, row, reason, is_blocking in con.execute(
-        "select check_name, source_sheet, source_row, reason, is_blocking "
-        "from raw.batch_problems where batch_id = ? order by source_row nulls first",
-        [outcome.batch_id],
-    ).fetchall():
+    for check_name, sheet, row, reason, is_blocking in queries.rows(
+        con, "gate_batch_problems", [outcome.batch_id]
+    ):
         where = ", ".join(x for x in (sheet and f"sheet {sheet}", row and f"row {row}") if x)
         # readers usually name the sheet and row in their own words already
         text = f"{where}: {reason}" if where and not (sheet and sheet in reason) else reason
         (outcome.reasons if is_blocking else outcome.warnings).append(f"[{check_name}] {text}")
 
     check_records: list[dict] = []
-    if outcome.dataset in GATED_DATASETS and not outcome.reasons:
-        suite, relation = GATED_DATASETS[outcome.dataset]
-        facts = con.sql(
-            f"select * from {relation} where batch_id = ?", params=[outcome.batch_id]
-        ).to_arrow_table()
+    gated = gated_datasets().get(outcome.dataset)
+    if gated is not None and not outcome.reasons:
+        facts = batch_facts(con, gated.relation, outcome.batch_id)
         frame = facts.to_pandas()
-        result = validate(suite, frame, params={"today": today or date.today()})
+        result = validate(gated.suite, frame, params={"today": today or date.today()})
         for failure in result.blocking_failures:
             outcome.reasons.append(_describe(failure))
         for warning in result.warnings:
@@ -156,6 +128,14 @@ def gate_batch(
         f" — {'; '.join(outcome.reasons)}" if outcome.reasons else "",
     )
     return outcome
+
+
+def batch_facts(con: duckdb.DuckDBPyConnection, relation: str, batch_id: str) -> pa.Table:
+    """One batch's rows of the dbt model its suite reads (`relation` comes from the registry
+    of source kinds, never from input: it is checked to be a plain schema.model name)."""
+    if not _RELATION.match(relation):
+        raise ValueError(f"{relation!r} is not a schema.model name")
+    return con.sql(f"select * from {relation} where batch_id = $1", params=[batch_id]).arrow()
 
 
 def _describe(failure) -> str:
@@ -194,8 +174,7 @@ def _record(
         ],
         schema=BATCH_STATUS,
     )
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         replace_rows(con, "quality.batch_status", "batch_id", outcome.batch_id, status)
         if check_records:
             for record in check_records:
@@ -208,7 +187,3 @@ def _record(
                 "quality.check_results",
                 pa.Table.from_pylist(check_records, schema=CHECK_RESULTS),
             )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise

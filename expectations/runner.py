@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from connectors.exceptions import ConfigError
+from core.errors import ConfigError
 from expectations.suites import SuiteSpec, gx_class_name, load_suite
 
 if TYPE_CHECKING:

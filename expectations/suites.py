@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from connectors.exceptions import ConfigError
+from core.errors import ConfigError
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 SEVERITIES = ("blocking", "warning")

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from connectors.exceptions import MtqgError
-from connectors.home import Home
+from core.errors import MtqgError
+from core.home import Home
 
 app = typer.Typer(
     add_completion=False,
@@ -147,26 +147,22 @@ def ingest(
         digests[file] = hashlib.sha256(file.read_bytes()).hexdigest()
         shutil.copyfile(file, h.inbox / file.name)
     summary = _run(h, selection_from=[["landing", "inbox"]])
-    from connectors.warehouse import connect
+    from warehouse.accounts import batch_verdict
+    from warehouse.connection import connect
 
     with connect(h.warehouse, read_only=True) as con:
         for file, digest in digests.items():
-            row = con.execute(
-                "select status, reasons, fact_count from quality.batch_status where batch_id = ?",
-                [digest],
-            ).fetchone()
-            reports = con.execute(
-                "select distinct province_name, province_code_as_reported, admin_era, period "
-                "from raw.provincial_report_lines where batch_id = ? order by 1, 4",
-                [digest],
-            ).fetchall()
-            where = ", ".join(f"{n} ({c}, era {e}) {p}" for n, c, e, p in reports)
-            if row is None:
-                console.print(f"{file.name}: [yellow]not processed[/yellow] (see the run's log)")
-            elif row[0] == "accepted":
-                console.print(f"{file.name}: [green]accepted[/green] — {where}, {row[2]} facts")
+            verdict = batch_verdict(con, digest)
+            name = escape(file.name)
+            if verdict is None:
+                console.print(f"{name}: [yellow]not processed[/yellow] (see the run's log)")
+            elif verdict.status == "accepted":
+                where = escape(verdict.reports or "")
+                console.print(
+                    f"{name}: [green]accepted[/green] — {where}, {verdict.fact_count} facts"
+                )
             else:
-                console.print(f"{escape(file.name)}: [red]quarantined[/red] — {escape(row[1])}")
+                console.print(f"{name}: [red]quarantined[/red] — {escape(verdict.reasons or '')}")
     for step in summary.failed_steps:
         console.print(f"[red]failed step[/red] {step}")
     raise typer.Exit(_exit_code(summary))
@@ -179,7 +175,7 @@ def sql(
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
 ) -> None:
     """Query the warehouse read-only."""
-    from connectors.warehouse import connect
+    from warehouse.connection import connect
 
     h = _home(home)
     with connect(h.warehouse, read_only=True) as con:
@@ -229,15 +225,13 @@ def demo(home: HomeOption = None) -> None:
 @app.command()
 def check(home: HomeOption = None) -> None:
     """Run the quality gates on what is loaded; exit 1 when a blocking gate fails."""
-    from connectors.warehouse import connect
+    from warehouse.accounts import open_problems as open_problems_of
+    from warehouse.connection import connect
 
     h = _home(home)
     summary = _run(h, selection_from=[["quality", "batch_status"]], exclude_reports=True)
     with connect(h.warehouse, read_only=True) as con:
-        open_problems = con.execute(
-            "select coalesce(original_name, batch_id), province_code, period, reasons "
-            "from quality.quality_open_problems order by loaded_at"
-        ).fetchall()
+        open_problems = open_problems_of(con)
     for name, province, period, reasons in open_problems:
         where = f" (province {province}, {period})" if province else ""
         console.print(f"[red]blocking[/red] {escape(name)}{where}: {escape(reasons or '')}")
@@ -266,9 +260,10 @@ def replay(
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
 ) -> None:
     """Rebuild raw from landing alone (then `mtqg run` rebuilds what follows)."""
-    from connectors.ingest import replay_raw
-    from connectors.warehouse import connect, ensure_tables
     from orchestration.sources import configured_sources
+    from warehouse.connection import connect
+    from warehouse.loading import replay_raw
+    from warehouse.tables import ensure_tables
 
     h = _home(home)
     sources = configured_sources(h)

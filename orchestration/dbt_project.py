@@ -1,14 +1,55 @@
-"""The dbt project as Dagster sees it; its manifest is prepared at build time (`make`)."""
+"""The dbt project as Dagster sees it. Its manifest is prepared at build time (`make`), and by
+the first definitions built without one (a clone set up with `uv sync` alone)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+from core.home import Home
 
-DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# `dagster dev` re-parses on load so model edits show up; elsewhere the manifest built by
-# `make` (dbt parse) is used as it is.
-DBT_PROJECT.prepare_if_dev()
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+# dbt's per-invocation folders (run results, logs) kept below the home: the newest few.
+KEEP_TARGETS = 5
+
+
+def dbt_project() -> DbtProject:
+    """The project, with a manifest: `dagster dev` re-parses on load so model edits show up;
+    elsewhere the manifest built by `make` is used, or made now when there is none."""
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project.prepare_if_dev()
+    if not project.manifest_path.exists():
+        project.preparer.prepare(project)
+    return project
+
+
+def target_path(home: Home) -> Path:
+    """A fresh folder for one dbt invocation below the home; older ones beyond a few go."""
+    root = home.root / "dbt"
+    root.mkdir(parents=True, exist_ok=True)
+    for old in sorted(p for p in root.iterdir() if p.is_dir())[:-KEEP_TARGETS]:
+        shutil.rmtree(old, ignore_errors=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return root / f"{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def warehouse_for_dbt(home: Home) -> Iterator[None]:
+    """dbt's profile reads the warehouse from MTQG_WAREHOUSE: set it (absolute) while the dbt
+    process starts, and put back what was there."""
+    before = os.environ.get("MTQG_WAREHOUSE")
+    os.environ["MTQG_WAREHOUSE"] = str(home.warehouse)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("MTQG_WAREHOUSE", None)
+        else:
+            os.environ["MTQG_WAREHOUSE"] = before

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import dagster as dg
 import yaml
 
-from connectors.exceptions import ConfigError
-from connectors.home import Home
+from core.errors import ConfigError
+from core.home import Home
 
 POSTGRES_URL_ENV = "MTQG_DAGSTER_POSTGRES_URL"
 

@@ -7,14 +7,9 @@ from typing import Any
 
 import dagster as dg
 
+from connectors.kinds import kind_of
 from orchestration.quality.partitions import province_period_verdicts
 
-# Which source kinds each scheduled sync fetches.
-GROUP_JOB_KINDS = {
-    "ministry_sync": ("ministry_api",),
-    "donor_sync": ("iati_files", "iati_datastore"),
-    "province_sync": ("ckan", "inbox"),
-}
 MONTHLY_JOB = "monthly_completeness_report"
 # Everything the monthly check re-derives: the gate, the marts, the quality models and the report.
 MONTHLY_PREFIXES = ("quality", "marts", "reports")
@@ -67,7 +62,8 @@ def source_job_name(source: Any) -> str:
 
 def build_jobs(sources: list[Any]) -> MtqgJobs:
     """A job per fetched source and per group that has sources, and the monthly report job."""
-    fetched = [s for s in sources if s.kind != "reference"]
+    kinds = {s.name: kind_of(s) for s in sources}
+    fetched = [s for s in sources if kinds[s.name].sync_job or kinds[s.name].sensor]
     jobs = MtqgJobs()
     for source in fetched:
         jobs.by_source[source.name] = dg.define_asset_job(
@@ -76,13 +72,14 @@ def build_jobs(sources: list[Any]) -> MtqgJobs:
             description=f"Fetch source {source.name!r} ({source.kind}) and rebuild what follows.",
             tags={"mtqg/source": source.name},
         )
-    for name, kinds in GROUP_JOB_KINDS.items():
-        members = [s for s in fetched if s.kind in kinds and getattr(s, "enabled", True)]
+    for name in sorted({kinds[s.name].sync_job for s in fetched}):
+        members = [s for s in fetched if kinds[s.name].sync_job == name and s.enabled]
         if members:
+            shown = " / ".join(sorted({s.kind for s in members}))
             jobs.by_group[name] = dg.define_asset_job(
                 name,
                 selection=after_landing([landing_key(s) for s in members]),
-                description=f"Fetch every {' / '.join(kinds)} source and rebuild what follows.",
+                description=f"Fetch every {shown} source and rebuild what follows.",
             )
     jobs.monthly = dg.define_asset_job(
         MONTHLY_JOB,

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
+from dagster_dbt import DbtCliResource, DbtProject
 
-from connectors.home import Home
-from orchestration.dbt_project import DBT_PROJECT
+from core.home import Home
 
 # Every writer of the DuckDB warehouse takes this pool (limit 1 in dagster.yaml): DuckDB has
 # one writer at a time.
@@ -27,14 +26,12 @@ class MtqgHome(dg.ConfigurableResource):
         return Home.resolve(self.root).ensure()
 
 
-def build_resources(home: Home) -> dict[str, object]:
-    # dbt reads the warehouse path from the environment (profiles.yml); always absolute.
-    os.environ["MTQG_WAREHOUSE"] = str(home.warehouse)
+def build_resources(home: Home, project: DbtProject) -> dict[str, object]:
     return {
         "mtqg": MtqgHome(root=str(home.root)),
         "dbt": DbtCliResource(
-            project_dir=DBT_PROJECT,
-            profiles_dir=str(DBT_PROJECT.profiles_dir),
+            project_dir=project,
+            profiles_dir=str(project.profiles_dir),
             target=os.environ.get("MTQG_DBT_TARGET", "duckdb"),
             # the dbt of this environment, whether or not the venv is on PATH
             dbt_executable=str(Path(sys.executable).parent / "dbt"),

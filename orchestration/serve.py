@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from connectors.home import Home
+from core.home import Home
 from orchestration.instance import ensure_instance
 
 

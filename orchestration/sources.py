@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from connectors.home import Home
-
-# Dagster groups by who sends the data.
-GROUP_OF_KIND = {
-    "ministry_api": "ministries",
-    "iati_files": "donors",
-    "iati_datastore": "donors",
-    "ckan": "provinces",
-    "inbox": "provinces",
-    "reference": "reference",
-}
+from connectors.config import load_sources
+from connectors.kinds.inbox import InboxSource
+from connectors.source_models import SourceModel
+from core.home import Home
 
 
-@dataclass(frozen=True)
-class DefaultInbox:
-    """The source used when a home has no sources.yaml yet: files dropped in `inbox/`."""
-
-    name: str = "inbox"
-    kind: str = "inbox"
-    path: str = "inbox"
-    min_age_seconds: float = 0
-
-
-def configured_sources(home: Home) -> list[Any]:
+def configured_sources(home: Home) -> list[SourceModel]:
+    """The enabled sources of the home; a home without sources.yaml has its inbox alone."""
     if not home.sources_yaml.exists():
-        return [DefaultInbox()]
-    from connectors.config import load_sources
-
+        return [InboxSource(kind="inbox", name="inbox", path=str(home.inbox))]
     return [s for s in load_sources(home.sources_yaml, home).sources if s.enabled]

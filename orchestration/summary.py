@@ -7,22 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from connectors.home import Home
-from connectors.warehouse import connect
-
-MARTS = [
-    "fct_capital_progress",
-    "fct_capital_plan",
-    "fct_disbursement",
-    "fct_donor_transactions",
-    "mart_programme_progress",
-    "rpt_progress_by_province",
-    "dim_province",
-    "dim_commune",
-    "dim_programme",
-    "dim_donor",
-    "dim_period",
-]
+from core.home import Home
+from warehouse.accounts import account
 
 
 @dataclass
@@ -52,29 +38,12 @@ def summarise(
             for ev in result.get_asset_check_evaluations()
             if not ev.passed
         )
-    if home.warehouse.exists():
-        with connect(home.warehouse, read_only=True) as con:
-            tables = {
-                r[0]
-                for r in con.execute(
-                    "select table_name from information_schema.tables where table_schema = 'marts'"
-                ).fetchall()
-            }
-            for mart in MARTS:
-                if mart in tables:
-                    # mart names come from the constant list above, never from input
-                    summary.mart_rows[mart] = con.execute(
-                        f"select count(*) from marts.{mart}"
-                    ).fetchone()[0]
-            summary.batches = dict(
-                con.execute(
-                    "select status, count(*) from quality.batch_status group by status"
-                ).fetchall()
-            )
-            summary.quarantined = con.execute(
-                "select coalesce(original_name, batch_id), reasons from quality.batch_status "
-                "where status = 'quarantined' order by loaded_at, original_name"
-            ).fetchall()
+    held = account(home.warehouse)
+    summary.mart_rows, summary.batches, summary.quarantined = (
+        held.mart_rows,
+        held.batches,
+        held.quarantined,
+    )
     latest = home.reports / "bao_cao_tien_do_latest.xlsx"
     if latest.exists():
         summary.reports.append(latest)

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from connectors.home import Home
 from connectors.landing import Landing
+from core.home import Home
 
 
 @pytest.fixture

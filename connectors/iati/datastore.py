@@ -21,7 +21,6 @@ from typing import Any
 import pyarrow as pa
 
 from connectors.auth import ApiKeyHeader, secret_from_env
-from connectors.exceptions import InputRejected, SourceError
 from connectors.http import HttpClient, JsonResponse
 from connectors.iati.tables import (
     TRANSACTION_SCHEMA,
@@ -32,6 +31,7 @@ from connectors.iati.tables import (
 )
 from connectors.landing import LandedFile, Landing
 from connectors.paginators import CursorMarkPaginator
+from core.errors import InputRejected, SourceError
 
 log = logging.getLogger("mtqg.connectors.iati")
 

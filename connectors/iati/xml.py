@@ -10,7 +10,6 @@ from typing import Any
 import pyarrow as pa
 from lxml import etree
 
-from connectors.exceptions import ConfigError, InputRejected
 from connectors.iati.tables import (
     TABLE_SCHEMAS,
     IatiProblem,
@@ -21,6 +20,7 @@ from connectors.iati.tables import (
     parse_datetime,
 )
 from connectors.safe_xml import iter_elements, local_name
+from core.errors import ConfigError, InputRejected
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # Narratives are chosen in this order of language, then the first one written.

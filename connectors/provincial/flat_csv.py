@@ -14,15 +14,15 @@ import charset_normalizer
 import pyarrow as pa
 
 from connectors.admin_units import ProvinceDirectory, default_directory, era_on, normalise_code
-from connectors.exceptions import InputRejected, ReportReadError
+from connectors.batches import Problem
 from connectors.provincial.schema import (
     LINE_SCHEMA,
     ParsedReport,
     Period,
-    Problem,
     ResolvedProvince,
 )
 from connectors.vietnamese import decimals_of, fold, nfc, parse_period, parse_vn_number, to_vnd
+from core.errors import InputRejected, ReportReadError
 
 COLUMNS = (
     "ma_tinh",

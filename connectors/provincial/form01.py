@@ -13,13 +13,12 @@ import pyarrow as pa
 from python_calamine import CalamineError, CalamineWorkbook
 
 from connectors.admin_units import ProvinceDirectory, default_directory, era_on
-from connectors.exceptions import InputRejected, ReportReadError
+from connectors.batches import Problem
 from connectors.provincial.reconcile import AMOUNT_COLUMNS, reconcile
 from connectors.provincial.schema import (
     LINE_SCHEMA,
     ParsedReport,
     Period,
-    Problem,
     ResolvedProvince,
 )
 from connectors.vietnamese import (
@@ -31,6 +30,7 @@ from connectors.vietnamese import (
     parse_vn_number,
     to_vnd,
 )
+from core.errors import InputRejected, ReportReadError
 
 # Beyond this many decimals a float is binary noise of an Excel formula, not stated precision.
 _MAX_STATED_DECIMALS = 6

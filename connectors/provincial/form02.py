@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from connectors.admin_units import ProvinceDirectory, default_directory
-from connectors.exceptions import InputRejected, PersonalDataError, ReportReadError
+from connectors.batches import Problem
 from connectors.provincial.form01 import (
     FOOTER,
     cell_text,
@@ -26,9 +26,10 @@ from connectors.provincial.form01 import (
     is_stt_header,
     load_grid,
 )
-from connectors.provincial.schema import Period, Problem, ResolvedProvince
+from connectors.provincial.schema import Period, ResolvedProvince
 from connectors.pseudonymise import Pseudonymiser
 from connectors.vietnamese import fold, parse_vn_number, to_vnd
+from core.errors import InputRejected, PersonalDataError, ReportReadError
 
 BENEFICIARY_SCHEMA = pa.schema(
     [

@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from connectors.provincial.schema import Problem
+from connectors.batches import Problem
 
 AMOUNT_COLUMNS = (
     "planned_total_vnd",

@@ -11,6 +11,8 @@ from datetime import date
 
 import pyarrow as pa
 
+from connectors.batches import Problem
+
 # One row per data row of the report (leaves *and* subtotals, so nothing read is lost).
 # Amounts are integer đồng (already scaled from the stated unit); null where the cell is empty.
 LINE_SCHEMA = pa.schema(
@@ -51,23 +53,6 @@ class Period:
     label: str  # 2024-Q3 | 2024-H1 | 2024-9M | 2024 | 2024-09
     end_date: date
     year: int
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong in a report, located precisely; blocking problems quarantine the file."""
-
-    reason: str
-    sheet: str | None = None
-    row: int | None = None
-    check: str = "read"  # read | reconciliation | province | period | duplicate ...
-    blocking: bool = True
-
-    def describe(self) -> str:
-        where = ", ".join(
-            p for p in (self.sheet and f"sheet {self.sheet}", self.row and f"row {self.row}") if p
-        )
-        return f"{where}: {self.reason}" if where else self.reason
 
 
 @dataclass

@@ -4,10 +4,9 @@ from typing import Any
 
 import dagster as dg
 
-from connectors.exceptions import SourceError
-from connectors.ingest import fetch_source
+from connectors.kinds import fetch_source, kind_of
+from core.errors import SourceError
 from orchestration.resources import MtqgHome
-from orchestration.sources import GROUP_OF_KIND
 
 SOURCE_REACHABLE = "source_reachable"
 
@@ -22,7 +21,7 @@ def landing_asset(source: Any) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
-        group_name=GROUP_OF_KIND.get(source.kind, "sources"),
+        group_name=kind_of(source).group,
         kinds={"python"},
         tags={"source_kind": source.kind},
         description=f"Payloads of source {source.name!r} ({source.kind}) stored in landing.",

@@ -2,56 +2,64 @@
 
 import dagster as dg
 
-from connectors.warehouse import connect, ensure_tables
-from expectations.gate import GATED_DATASETS, gate_pending_batches
+from connectors.kinds import gated_datasets
+from expectations.gate import gate_pending_batches
 from orchestration.automation import DOWNSTREAM_CONDITION
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
-
-# the dbt models the gate reads each dataset's batches from
-GATED_INPUTS = sorted(
-    {dg.AssetKey(relation.split(".")) for _, relation in GATED_DATASETS.values()},
-    key=lambda key: key.to_string(),
-)
+from warehouse.connection import connect
+from warehouse.tables import ensure_tables
 
 
-@dg.multi_asset(
-    name="quality_gate",
-    specs=[
-        dg.AssetSpec(
-            ["quality", "batch_status"],
-            deps=GATED_INPUTS,
-            group_name="quality",
-            kinds={"great_expectations", "duckdb"},
-            automation_condition=DOWNSTREAM_CONDITION,
-            description="One row per batch: accepted or quarantined, with the reasons.",
-        ),
-        dg.AssetSpec(
-            ["quality", "check_results"],
-            deps=GATED_INPUTS,
-            group_name="quality",
-            kinds={"great_expectations", "duckdb"},
-            automation_condition=DOWNSTREAM_CONDITION,
-            description="Every expectation evaluated on every batch, kept.",
-        ),
-    ],
-    pool=WAREHOUSE_WRITER_POOL,
-    can_subset=False,
-)
-def quality_gate(context: dg.AssetExecutionContext, mtqg: MtqgHome):
-    with connect(mtqg.paths.warehouse) as con:
-        ensure_tables(con)
-        outcomes = gate_pending_batches(con)
-    quarantined = [o for o in outcomes if not o.is_accepted]
-    for outcome in quarantined:
-        context.log.warning(
-            f"quarantined {outcome.original_name} ({outcome.batch_id[:12]}): "
-            + "; ".join(outcome.reasons)
-        )
-    metadata = {
-        "batches_gated": len(outcomes),
-        "accepted": len(outcomes) - len(quarantined),
-        "quarantined": len(quarantined),
-        "quarantined_files": [o.original_name or o.batch_id for o in quarantined],
-    }
-    yield dg.MaterializeResult(asset_key=["quality", "batch_status"], metadata=metadata)
-    yield dg.MaterializeResult(asset_key=["quality", "check_results"], metadata=metadata)
+def gated_inputs() -> list[dg.AssetKey]:
+    """The dbt models the gate reads each dataset's batches from."""
+    keys = {dg.AssetKey(g.relation.split(".")) for g in gated_datasets().values()}
+    return sorted(keys, key=lambda key: key.to_string())
+
+
+def build_quality_gate() -> dg.AssetsDefinition:
+    """The gate over every dataset the registered kinds gate."""
+    inputs = gated_inputs()
+
+    @dg.multi_asset(
+        name="quality_gate",
+        specs=[
+            dg.AssetSpec(
+                ["quality", "batch_status"],
+                deps=inputs,
+                group_name="quality",
+                kinds={"great_expectations", "duckdb"},
+                automation_condition=DOWNSTREAM_CONDITION,
+                description="One row per batch: accepted or quarantined, with the reasons.",
+            ),
+            dg.AssetSpec(
+                ["quality", "check_results"],
+                deps=inputs,
+                group_name="quality",
+                kinds={"great_expectations", "duckdb"},
+                automation_condition=DOWNSTREAM_CONDITION,
+                description="Every expectation evaluated on every batch, kept.",
+            ),
+        ],
+        pool=WAREHOUSE_WRITER_POOL,
+        can_subset=False,
+    )
+    def quality_gate(context: dg.AssetExecutionContext, mtqg: MtqgHome):
+        with connect(mtqg.paths.warehouse) as con:
+            ensure_tables(con)
+            outcomes = gate_pending_batches(con)
+        quarantined = [o for o in outcomes if not o.is_accepted]
+        for outcome in quarantined:
+            context.log.warning(
+                f"quarantined {outcome.original_name} ({outcome.batch_id[:12]}): "
+                + "; ".join(outcome.reasons)
+            )
+        metadata = {
+            "batches_gated": len(outcomes),
+            "accepted": len(outcomes) - len(quarantined),
+            "quarantined": len(quarantined),
+            "quarantined_files": [o.original_name or o.batch_id for o in quarantined],
+        }
+        yield dg.MaterializeResult(asset_key=["quality", "batch_status"], metadata=metadata)
+        yield dg.MaterializeResult(asset_key=["quality", "check_results"], metadata=metadata)
+
+    return quality_gate

@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from connectors.warehouse import connect, ensure_tables
 from expectations import gate
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
+from warehouse.connection import connect
+from warehouse.tables import ensure_tables
 
 # Keys are "<2025 province code>|<period as reported>", e.g. "15|2024-Q3"; load_raw adds one for
 # every report it loads.

@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from connectors.steering_report import write_progress_report
-from connectors.warehouse import connect
 from orchestration.automation import DOWNSTREAM_CONDITION
 from orchestration.resources import MtqgHome
+from reporting.steering_report import write_progress_report
+from warehouse.connection import connect
 
 
 @dg.asset(

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from connectors.alerts import AlertDispatcher, DispatchReport, Finding, load_alert_settings
-from connectors.exceptions import MtqgError
-from connectors.home import Home
+from core.errors import MtqgError
+from core.home import Home
+from reporting.alerts import AlertDispatcher, DispatchReport, Finding, load_alert_settings
 
 RUN_ALERTS_STATE = "alerts_runs.json"
 # How far back the latest run of each job is looked for.

@@ -5,11 +5,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.automation import DOWNSTREAM_CONDITION
-from orchestration.dbt_project import DBT_PROJECT
-from orchestration.resources import WAREHOUSE_WRITER_POOL
+from orchestration.dbt_project import target_path, warehouse_for_dbt
+from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
 
 HARMONISE_SELECTION = "resource_type:seed path:models/staging path:models/intermediate"
 MARTS_SELECTION = "path:models/marts path:models/quality"
@@ -22,8 +22,6 @@ class MtqgDbtTranslator(DagsterDbtTranslator):
         meta_key = dbt_resource_props.get("meta", {}).get("dagster", {}).get("asset_key")
         if meta_key:
             return dg.AssetKey(meta_key)
-        if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -38,30 +36,31 @@ class MtqgDbtTranslator(DagsterDbtTranslator):
         return DOWNSTREAM_CONDITION
 
 
-TRANSLATOR = MtqgDbtTranslator()
+def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
+    """Harmonisation (seeds, staging, intermediate: up to the gate) and the marts (built only
+    from batches the gate accepted); each one dbt invocation building models and tests."""
+    translator = MtqgDbtTranslator()
+    return [
+        _dbt_step(project, translator, "dbt_harmonise", HARMONISE_SELECTION),
+        _dbt_step(project, translator, "dbt_marts", MARTS_SELECTION),
+    ]
 
 
-@dbt_assets(
-    manifest=DBT_PROJECT.manifest_path,
-    project=DBT_PROJECT,
-    select=HARMONISE_SELECTION,
-    name="dbt_harmonise",
-    dagster_dbt_translator=TRANSLATOR,
-    pool=WAREHOUSE_WRITER_POOL,
-)
-def dbt_harmonise(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Seeds, staging and intermediate models (and their tests), up to the quality gate."""
-    yield from dbt.cli(["build"], context=context).stream()
+def _dbt_step(
+    project: DbtProject, translator: DagsterDbtTranslator, name: str, selection: str
+) -> dg.AssetsDefinition:
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        select=selection,
+        name=name,
+        dagster_dbt_translator=translator,
+        pool=WAREHOUSE_WRITER_POOL,
+    )
+    def _step(context: dg.AssetExecutionContext, dbt: DbtCliResource, mtqg: MtqgHome):
+        home = mtqg.paths
+        with warehouse_for_dbt(home):
+            invocation = dbt.cli(["build"], context=context, target_path=target_path(home))
+        yield from invocation.stream()
 
-
-@dbt_assets(
-    manifest=DBT_PROJECT.manifest_path,
-    project=DBT_PROJECT,
-    select=MARTS_SELECTION,
-    name="dbt_marts",
-    dagster_dbt_translator=TRANSLATOR,
-    pool=WAREHOUSE_WRITER_POOL,
-)
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Marts, built only from batches the gate accepted."""
-    yield from dbt.cli(["build"], context=context).stream()
+    return _step

@@ -4,17 +4,21 @@ from typing import Any
 
 import dagster as dg
 
-from connectors.ingest import load_landed_into_raw
-from connectors.warehouse import TABLES, connect, ensure_tables
 from orchestration.automation import RAW_CONDITION
 from orchestration.quality.partitions import register_province_periods
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
+from warehouse.connection import connect
+from warehouse.loading import load_landed_into_raw
+from warehouse.tables import declared_tables, ensure_tables
 
-RAW_TABLES = sorted(name.split(".")[1] for name in TABLES if name.startswith("raw."))
+
+def raw_table_names() -> list[str]:
+    return sorted(name.split(".")[1] for name in declared_tables() if name.startswith("raw."))
 
 
 def raw_assets(sources: list[Any]) -> dg.AssetsDefinition:
     landing_keys = [dg.AssetKey(["landing", s.name]) for s in sources]
+    tables = raw_table_names()
 
     @dg.multi_asset(
         name="load_raw",
@@ -27,7 +31,7 @@ def raw_assets(sources: list[Any]) -> dg.AssetsDefinition:
                 automation_condition=RAW_CONDITION,
                 description=f"raw.{table}: loaded from landing only (rebuilt by `mtqg replay`).",
             )
-            for table in RAW_TABLES
+            for table in tables
         ],
         pool=WAREHOUSE_WRITER_POOL,
         can_subset=False,
@@ -49,7 +53,7 @@ def raw_assets(sources: list[Any]) -> dg.AssetsDefinition:
             "rows_loaded": sum(load.rows_loaded for load in loads),
             "unreadable": sum(1 for load in loads if not load.is_readable),
         }
-        for table in RAW_TABLES:
+        for table in tables:
             yield dg.MaterializeResult(asset_key=["raw", table], metadata=summary)
 
     return load_raw

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from connectors.admin_units import ProvinceDirectory, default_directory, era_on
-from connectors.exceptions import InputRejected
+from core.errors import InputRejected
 
 Q3_2024 = date(2024, 9, 30)
 Q1_2026 = date(2026, 3, 31)

@@ -10,9 +10,9 @@ import pytest
 
 from connectors.ckan import CkanClient, CkanSync, select_resources, sync_resources
 from connectors.cursors import CursorStore
-from connectors.exceptions import SourceError
 from connectors.http import HttpClient
 from connectors.landing import Landing
+from core.errors import SourceError
 from demo.servers.ckan_portal import CkanPortal
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"

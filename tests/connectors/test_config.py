@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.config import (
-    CkanSource,
-    IatiDatastoreSource,
-    InboxSource,
-    MinistryApiSource,
-    load_sources,
-    render_sources_template,
-)
-from connectors.exceptions import ConfigError
+from connectors.config import load_sources, render_sources_template
+from connectors.kinds.ckan import CkanSource
+from connectors.kinds.iati_datastore import IatiDatastoreSource
+from connectors.kinds.inbox import InboxSource
+from connectors.kinds.ministry_api import MinistryApiSource
+from core.errors import ConfigError
 
 GOOD = """\
 sources:

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.auth import ApiKeyHeader, OAuth2ClientCredentials, secret_from_env
-from connectors.exceptions import ConfigError, SourceError
 from connectors.http import HttpClient, NotModified, redact
 from connectors.landing import LandedFile
 from connectors.paginators import CursorMarkPaginator, OffsetPaginator, PageNumberPaginator
+from core.errors import ConfigError, SourceError
 from demo.servers.base import DemoServer, Reply, Request
 from demo.servers.ministry_api import MinistryApiServer
 

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from connectors.auth import ApiKeyHeader
-from connectors.exceptions import ConfigError, SourceError
 from connectors.http import HttpClient
 from connectors.iati.datastore import (
     API_KEY_HEADER,
@@ -21,6 +20,7 @@ from connectors.iati.datastore import (
 from connectors.iati.tables import TRANSACTION_SCHEMA, exact_decimal
 from connectors.iati.xml import parse_activities
 from connectors.landing import Landing
+from core.errors import ConfigError, SourceError
 from demo.servers.iati_server import IatiServer
 
 KEY = "k3y-for-tests-0123456789"

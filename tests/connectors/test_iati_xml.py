@@ -15,12 +15,12 @@ import pytest
 import requests
 
 from connectors.cursors import CursorStore
-from connectors.exceptions import InputRejected, SourceError
 from connectors.http import HttpClient, NotModified
 from connectors.iati.files import fetch_activity_files
 from connectors.iati.xml import parse_activities
 from connectors.landing import LandedFile, Landing
 from connectors.safe_xml import UnsafeXml, iter_elements
+from core.errors import InputRejected, SourceError
 from demo.servers.iati_server import IatiServer
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"

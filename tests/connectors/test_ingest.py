@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.config import MinistryApiSource
-from connectors.exceptions import SourceError
-from connectors.ingest import fetch_source, load_landed_into_raw, replay_raw
+from connectors.kinds import fetch_source
+from connectors.kinds.ministry_api import MinistryApiSource
 from connectors.landing import Landing
-from connectors.warehouse import connect, ensure_tables
+from core.errors import SourceError
 from demo.servers.ministry_api import MinistryApiServer
+from warehouse.connection import connect
+from warehouse.loading import load_landed_into_raw, replay_raw
+from warehouse.tables import ensure_tables
 
 CLIENTS = {"mtqg-test": "s3cret-value"}
 

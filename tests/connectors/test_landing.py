@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from connectors.exceptions import LandingError
 from connectors.landing import Landing
+from core.errors import LandingError
 
 
 def test_the_same_payload_twice_is_stored_once(landing: Landing):

@@ -12,8 +12,6 @@ import pyarrow as pa
 import pytest
 
 from connectors.cursors import CursorStore
-from connectors.exceptions import InputRejected, SourceError
-from connectors.home import Home
 from connectors.landing import Landing
 from connectors.ministry import (
     COLLECTION_SCHEMAS,
@@ -23,6 +21,8 @@ from connectors.ministry import (
     ministry_records,
     pull_collection,
 )
+from core.errors import InputRejected, SourceError
+from core.home import Home
 from demo.servers.ministry_api import MinistryApiServer
 
 EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "sources" / "examples"

@@ -10,11 +10,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import duckdb
 import pytest
 
-from connectors.config import ReferenceSource
-from connectors.exceptions import SourceError
-from connectors.ingest import fetch_source, load_landed_into_raw
+from connectors.kinds import fetch_source
+from connectors.kinds.reference import ReferenceSource
 from connectors.reference import REFERENCE_FILES, read_reference_file
-from connectors.warehouse import ensure_tables
+from core.errors import SourceError
+from warehouse.loading import load_landed_into_raw
+from warehouse.tables import ensure_tables
 
 WARDS_2025 = (
     "code,name,name_en,full_name,full_name_en,code_name,province_code,administrative_unit_id\n"
@@ -172,7 +173,7 @@ def test_the_shared_reference_files_load_whole(shared):
 
 
 def test_reference_tables_are_declared_for_the_warehouse():
-    from connectors.warehouse import TABLES
+    from warehouse.tables import declared_tables
 
     for spec in REFERENCE_FILES.values():
-        assert TABLES[spec.table] == spec.full_schema
+        assert declared_tables()[spec.table] == spec.full_schema

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.exceptions import InputRejected
 from connectors.vietnamese import (
     fold,
     nfc,
@@ -18,6 +17,7 @@ from connectors.vietnamese import (
     strip_admin_prefix,
     to_vnd,
 )
+from core.errors import InputRejected
 
 
 def nfd(text: str) -> str:

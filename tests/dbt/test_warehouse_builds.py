@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from connectors.warehouse import TABLES, ensure_tables
+from warehouse.tables import declared_tables, ensure_tables
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
@@ -389,7 +389,7 @@ def second_delivery() -> dict[str, list[dict]]:
 
 def _insert(con: duckdb.DuckDBPyConnection, delivery: dict[str, list[dict]]) -> None:
     for table, rows in delivery.items():
-        schema = TABLES[table]
+        schema = declared_tables()[table]
         full = [{**dict.fromkeys(schema.names), **row} for row in rows]
         arrow = pa.Table.from_pylist(full, schema=schema)  # noqa: F841 - read by DuckDB
         con.execute(f"insert into {table} by name select * from arrow")
@@ -552,7 +552,7 @@ def test_the_same_models_build_on_postgres(tmp_path, pg_database):
     con = _pg_connect(pg_database)
     with con, con.cursor() as cur:
         cur.execute("create schema raw; create schema quality")
-        for table, schema in TABLES.items():
+        for table, schema in declared_tables().items():
             columns = ", ".join(f'"{f.name}" {_pg_type(f.type)}' for f in schema)
             cur.execute(f"create table {table} ({columns})")
         for delivery in (_accepted(first_delivery(), 1), _accepted(second_delivery(), 2)):

@@ -139,7 +139,7 @@ def test_every_form01_reads_back_to_exactly_its_leaves(
     dataset: DemoDataset, tmp_path: Path
 ) -> None:
     form01 = pytest.importorskip("connectors.provincial.form01")
-    from connectors.exceptions import ReportReadError
+    from core.errors import ReportReadError
 
     for f in dataset.form01_files:
         path = tmp_path / f.file_name

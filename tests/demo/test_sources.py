@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from connectors.alerts.settings import load_alert_settings
 from connectors.config import load_sources
-from connectors.home import Home
+from core.home import Home
 from demo.dataset import DemoDataset, build_demo_dataset
 from demo.sources import (
     CLIENT_ID_VARIABLE,
@@ -15,6 +14,7 @@ from demo.sources import (
     IATI_KEY_VARIABLE,
     start_demo_sources,
 )
+from reporting.alerts.settings import load_alert_settings
 
 TIMEOUT = 10
 

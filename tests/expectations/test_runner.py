@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 import pytest
 
-from connectors.exceptions import ConfigError
+from core.errors import ConfigError
 from expectations import runner
 from expectations.runner import ValidationOutcome, validate
 

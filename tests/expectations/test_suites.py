@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from connectors.exceptions import ConfigError
+from core.errors import ConfigError
 from expectations import runner
 from expectations.runner import validate
 from expectations.suites import (

@@ -7,9 +7,10 @@ import json
 from typer.testing import CliRunner
 
 from connectors.config import load_sources
-from connectors.home import Home
-from connectors.warehouse import connect, ensure_tables
+from core.home import Home
 from orchestration.cli import app
+from warehouse.connection import connect
+from warehouse.tables import ensure_tables
 
 runner = CliRunner()
 

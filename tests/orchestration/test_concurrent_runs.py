@@ -16,7 +16,7 @@ import textwrap
 import duckdb
 import pytest
 
-from connectors.home import Home
+from core.home import Home
 from orchestration.instance import ensure_instance
 from orchestration.resources import WAREHOUSE_WRITER_POOL
 
@@ -27,8 +27,8 @@ RUN = textwrap.dedent(
     """
     import sys, time
     import dagster as dg
-    from connectors.home import Home
-    from connectors.warehouse import connect
+    from core.home import Home
+    from warehouse.connection import connect
     from orchestration.instance import ensure_instance
 
     # the pool's name comes from the test: importing the project's resources (dbt) is slow

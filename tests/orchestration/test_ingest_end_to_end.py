@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from connectors.warehouse import connect
 from orchestration.cli import app
+from warehouse.connection import connect
 
 pytestmark = pytest.mark.slow
 

@@ -76,7 +76,7 @@ def test_without_the_variable_the_instance_stays_in_the_home(home, monkeypatch):
 
 
 def test_a_url_that_is_not_postgres_is_refused_without_showing_it(home, monkeypatch):
-    from connectors.exceptions import ConfigError
+    from core.errors import ConfigError
 
     monkeypatch.setenv(POSTGRES_URL_ENV, "mysql://dagster:Secret-Pw@db.example/dagster")
     monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))

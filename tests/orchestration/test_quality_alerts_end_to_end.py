@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from connectors.warehouse import connect
 from demo.form01_writer import Form01Leaf, Form01Spec, Form01Variant, InjectedError, write_form01
 from orchestration.cli import app
+from warehouse.connection import connect
 
 pytestmark = pytest.mark.slow
 

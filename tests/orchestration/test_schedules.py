@@ -8,14 +8,12 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from connectors.config import (
-    CkanSource,
-    IatiDatastoreSource,
-    IatiFilesSource,
-    InboxSource,
-    MinistryApiSource,
-)
-from connectors.home import Home
+from connectors.kinds.ckan import CkanSource
+from connectors.kinds.iati_datastore import IatiDatastoreSource
+from connectors.kinds.iati_files import IatiFilesSource
+from connectors.kinds.inbox import InboxSource
+from connectors.kinds.ministry_api import MinistryApiSource
+from core.home import Home
 from orchestration.definitions import build_definitions
 from orchestration.instance import ensure_instance
 from orchestration.jobs import build_jobs
@@ -194,7 +192,6 @@ def test_the_instance_config_is_valid_for_this_dagster(home, monkeypatch):
 def test_one_province_period_is_judged_again_alone_and_a_missing_one_is_named(home):
     import duckdb
 
-    from connectors.warehouse import connect, ensure_tables
     from expectations.gate import province_period_batch_ids
     from orchestration.quality.partitions import (
         PROVINCE_PERIODS,
@@ -202,6 +199,8 @@ def test_one_province_period_is_judged_again_alone_and_a_missing_one_is_named(ho
         register_province_periods,
     )
     from orchestration.resources import MtqgHome
+    from warehouse.connection import connect
+    from warehouse.tables import ensure_tables
 
     with connect(home.warehouse) as con:
         ensure_tables(con)

@@ -9,21 +9,19 @@ import os
 import dagster as dg
 import pytest
 
-from connectors.config import (
-    CkanSource,
-    IatiDatastoreSource,
-    IatiFilesSource,
-    InboxSource,
-    MinistryApiSource,
-)
 from connectors.cursors import CursorStore
-from connectors.ingest import fetch_source
+from connectors.kinds import fetch_source
+from connectors.kinds import inbox as inbox_kind
+from connectors.kinds.ckan import CkanSource
+from connectors.kinds.iati_datastore import IatiDatastoreSource
+from connectors.kinds.iati_files import IatiFilesSource
+from connectors.kinds.inbox import InboxSource
+from connectors.kinds.ministry_api import MinistryApiSource
 from demo.servers.ckan_portal import CkanPortal
 from demo.servers.iati_server import IatiServer
 from demo.servers.ministry_api import MinistryApiServer
 from orchestration.jobs import build_jobs
-from orchestration.sensors import arrivals
-from orchestration.sensors.arrivals import MAX_INBOX_RUNS_PER_TICK, source_sensors
+from orchestration.sensors.arrivals import source_sensors
 
 
 def _sensor(source, home) -> dg.SensorDefinition:
@@ -104,17 +102,17 @@ def test_office_lock_files_and_too_young_files_are_not_requested(home):
 
 def test_a_burst_of_files_is_requested_a_few_per_tick(home, inbox_source):
     sensor = _sensor(inbox_source, home)
-    for number in range(MAX_INBOX_RUNS_PER_TICK + 2):
+    for number in range(inbox_kind.MAX_RUNS_PER_LOOK + 2):
         _drop(home.inbox / f"bieu01_{number}.xlsx", f"report {number}".encode())
     _drop(home.inbox / "copy_of_bieu01_0.xlsx", b"report 0")  # same content, other name
     first = _tick(sensor)
     second = _tick(sensor, first.cursor)
-    assert len(second.run_requests) == MAX_INBOX_RUNS_PER_TICK
+    assert len(second.run_requests) == inbox_kind.MAX_RUNS_PER_LOOK
     third = _tick(sensor, second.cursor)
     keys = {r.run_key for r in second.run_requests + third.run_requests}
     # eight files, seven contents: the copy has the run key of its original
-    assert len(second.run_requests + third.run_requests) == MAX_INBOX_RUNS_PER_TICK + 3
-    assert len(keys) == MAX_INBOX_RUNS_PER_TICK + 2
+    assert len(second.run_requests + third.run_requests) == inbox_kind.MAX_RUNS_PER_LOOK + 3
+    assert len(keys) == inbox_kind.MAX_RUNS_PER_LOOK + 2
     assert _tick(sensor, third.cursor).run_requests == []
 
 
@@ -301,7 +299,7 @@ def test_every_probed_kind_has_a_sensor_on_by_default(home, portal, iati, gatewa
         "iati_donor_a_files",
     ]
     assert {s.default_status for s in sensors} == {dg.DefaultSensorStatus.RUNNING}
-    assert all(s.minimum_interval_seconds >= arrivals.INBOX_INTERVAL_SECONDS for s in sensors)
+    assert all(s.minimum_interval_seconds >= inbox_kind.INTERVAL_SECONDS for s in sensors)
 
 
 # --- failed runs and checks --------------------------------------------------------------

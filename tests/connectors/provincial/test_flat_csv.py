@@ -7,9 +7,9 @@ import unicodedata
 import pyarrow.compute as pc
 import pytest
 
-from connectors.exceptions import ReportReadError
 from connectors.provincial.flat_csv import read_flat_csv
 from connectors.provincial.schema import LINE_SCHEMA
+from core.errors import ReportReadError
 
 EXAMPLE = "sources/examples/portal_progress_2024_q3.csv"
 HEADER = (

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from connectors.exceptions import ReportReadError
 from connectors.provincial.form01 import read_form01
 from connectors.provincial.reconcile import reconcile
 from connectors.provincial.schema import LINE_SCHEMA
+from core.errors import ReportReadError
 from demo.form01_writer import (
     Form01Leaf,
     Form01Spec,

@@ -8,9 +8,9 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from connectors.exceptions import PersonalDataError, ReportReadError
 from connectors.provincial.form02 import BENEFICIARY_SCHEMA, read_form02
 from connectors.pseudonymise import KEY_VARIABLE, Pseudonymiser, normalise_citizen_id
+from core.errors import PersonalDataError, ReportReadError
 
 EXAMPLE = "sources/examples/bieu02_dien_bien_2024_beneficiaries.xlsx"
 KEY = "a-test-key-that-is-not-a-real-secret"

@@ -1,0 +1,175 @@
+"""Loading the raw zone from landing, and only from landing: the one batch writer.
+
+Each landed unit (a file, or a finished pull) becomes one batch. Loading is idempotent: a
+batch's rows replace whatever it had before, so `mtqg replay` rebuilds raw from landing alone.
+A unit that cannot be read still becomes a batch — no rows, and a blocking problem saying why —
+so nothing is silently dropped and one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from connectors.batches import Batch, LandedUnit, Problem
+from connectors.kinds import kind_of
+from connectors.kinds.base import SourceKind
+from connectors.landing import LandedFile, Landing
+from core.errors import ConfigError, InputRejected
+from core.home import Home
+from warehouse.connection import transaction
+from warehouse.tables import (
+    BATCH_PROBLEMS,
+    BATCHES,
+    delete_raw_batches,
+    raw_tables_of,
+    replace_rows,
+)
+
+log = logging.getLogger("mtqg.warehouse.loading")
+
+
+def load_landed_into_raw(
+    con: duckdb.DuckDBPyConnection, home: Home, sources: Sequence[Any], *, reload: bool = False
+) -> list[Batch]:
+    """Load every landed unit of the given sources that raw does not hold yet."""
+    landing = Landing(home.landing)
+    done = set() if reload else loaded_batch_ids(con)
+    loads: list[Batch] = []
+    for source in sources:
+        kind = kind_of(source)
+        for unit in kind.units(landing.files(source.name)):
+            if unit.batch_id in done:
+                continue  # the same content arrived again (or through another source)
+            batch = read_unit(kind, source, unit)
+            write_batch(con, batch, raw_tables_of(kind))
+            done.add(batch.batch_id)
+            batch.tables = {}  # written: keep the account, not the rows
+            loads.append(batch)
+    return loads
+
+
+def load_landed_file(con: duckdb.DuckDBPyConnection, source: Any, landed: LandedFile) -> Batch:
+    """Load one landed file of a one-file kind as its batch (batch id = its sha256)."""
+    kind = kind_of(source)
+    batch = read_unit(kind, source, LandedUnit(batch_id=landed.sha256, landed=landed))
+    write_batch(con, batch, raw_tables_of(kind))
+    return batch
+
+
+def read_unit(kind: SourceKind, source: Any, unit: LandedUnit) -> Batch:
+    """The batch a landed unit makes; any error while reading it becomes its reason."""
+    try:
+        return kind.read(source, unit)
+    except InputRejected as exc:
+        exc.file = unit.name  # name the file as the sender called it, not by its landing hash
+        reason, sheet, row = exc.describe(), exc.sheet, exc.row
+    except ConfigError:
+        raise  # the configuration is wrong, not the file: fix it, and the file loads as it is
+    except Exception as exc:  # a reader's bug or a file no reader foresaw: quarantine, go on
+        # The message may quote cell contents (personal data): the type goes to the reason,
+        # the details to the log only.
+        log.exception("reading %s (%s) failed", unit.batch_id[:24], kind.name)
+        reason = (
+            f"file {unit.name}: could not be read ({type(exc).__name__}); the file is kept in "
+            "landing and the data engineers have the details in the run's log"
+        )
+        sheet = row = None
+    batch = Batch(unit, source.name, source.kind, "unreadable", original_name=unit.name)
+    return batch.refuse(reason, sheet=sheet, row=row)
+
+
+def write_batch(
+    con: duckdb.DuckDBPyConnection, batch: Batch, kind_tables: dict[str, pa.Schema]
+) -> None:
+    """Record a batch and make its rows the only ones it has in every raw table of its kind,
+    each row stamped with the batch, all in one transaction."""
+    unknown = {f"raw.{t}" for t in batch.tables} - set(kind_tables)
+    if unknown:
+        raise ValueError(f"kind {batch.source_kind} does not declare {sorted(unknown)}")
+    ledger = pa.Table.from_pylist(
+        [
+            {
+                "batch_id": batch.batch_id,
+                "source": batch.source,
+                "source_kind": batch.source_kind,
+                "dataset": batch.dataset,
+                "source_file_sha256": batch.source_file_sha256,
+                "original_name": batch.original_name,
+                "landed_path": str(batch.unit.landed.path),
+                "rows_read": batch.rows_read,
+                "rows_loaded": batch.rows_loaded,
+                "loaded_at": batch.unit.arrived_at,
+            }
+        ],
+        schema=BATCHES,
+    )
+    with transaction(con):
+        replace_rows(con, "raw.batches", "batch_id", batch.batch_id, ledger)
+        replace_rows(
+            con,
+            "raw.batch_problems",
+            "batch_id",
+            batch.batch_id,
+            problems_table(batch.batch_id, batch.problems),
+        )
+        for table, schema in kind_tables.items():
+            rows = batch.tables.get(table.removeprefix("raw."))
+            stamped = _stamped(rows, schema, batch) if rows is not None else schema.empty_table()
+            replace_rows(con, table, "batch_id", batch.batch_id, stamped)
+    log.info(
+        "loaded batch %s (%s, %s): %d rows read, %d loaded, %d problems",
+        batch.batch_id[:24],
+        batch.original_name,
+        batch.dataset,
+        batch.rows_read,
+        batch.rows_loaded,
+        len(batch.problems),
+    )
+
+
+def _stamped(rows: pa.Table, schema: pa.Schema, batch: Batch) -> pa.Table:
+    """Every row carries its batch; a one-file batch also its file (pulls keep their page's)."""
+    stamps = {"batch_id": batch.batch_id}
+    if batch.source_file_sha256 is not None or "source_file_sha256" not in rows.column_names:
+        stamps["source_file_sha256"] = batch.source_file_sha256
+    for name, value in stamps.items():
+        column = pa.array([value] * rows.num_rows, type=pa.string())
+        if name in rows.column_names:
+            rows = rows.set_column(rows.column_names.index(name), name, column)
+        else:
+            rows = rows.append_column(name, column)
+    return rows.select(schema.names).cast(schema)
+
+
+def replay_raw(con: duckdb.DuckDBPyConnection, home: Home, sources: Sequence[Any]) -> list[Batch]:
+    """Rebuild the raw tables of these sources from landing alone."""
+    with transaction(con):
+        for source in sources:
+            delete_raw_batches(con, source=source.name)
+    return load_landed_into_raw(con, home, sources, reload=True)
+
+
+def problems_table(batch_id: str, problems: Iterable[Problem]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {
+                "batch_id": batch_id,
+                "check_name": p.check,
+                "source_sheet": p.sheet,
+                "source_row": p.row,
+                "reason": p.reason,
+                "is_blocking": p.blocking,
+            }
+            for p in problems
+        ],
+        schema=BATCH_PROBLEMS,
+    )
+
+
+def loaded_batch_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("select batch_id from raw.batches").fetchall()}

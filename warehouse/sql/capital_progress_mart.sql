@@ -1,0 +1,3 @@
+-- The whole capital progress mart, for its blocking suite.
+select *
+from marts.fct_capital_progress
