@@ -31,7 +31,9 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	cd dbt_project && ../$(BIN)/sqlfluff lint models macros --processes 2
+	cd warehouse/sql && ../../$(BIN)/sqlfluff lint . --processes 2
 
 test: lint
 	$(BIN)/pytest -q --timeout=900 -n 2 --dist loadfile --durations=15 $(PYTEST_ARGS)

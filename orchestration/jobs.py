@@ -72,7 +72,7 @@ def build_jobs(sources: list[Any]) -> MtqgJobs:
             description=f"Fetch source {source.name!r} ({source.kind}) and rebuild what follows.",
             tags={"mtqg/source": source.name},
         )
-    for name in sorted({kinds[s.name].sync_job for s in fetched}):
+    for name in sorted({kinds[s.name].sync_job for s in fetched} - {None}):
         members = [s for s in fetched if kinds[s.name].sync_job == name and s.enabled]
         if members:
             shown = " / ".join(sorted({s.kind for s in members}))

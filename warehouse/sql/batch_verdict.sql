@@ -7,8 +7,9 @@ select
         distinct r.province_name || ' (' || r.province_code_as_reported || ', era '
         || r.admin_era || ') ' || r.period,
         ', '
-        order by r.province_name || ' (' || r.province_code_as_reported || ', era '
-        || r.admin_era || ') ' || r.period
+        order by
+            r.province_name || ' (' || r.province_code_as_reported || ', era '
+            || r.admin_era || ') ' || r.period
     ) as reports
 from quality.batch_status as s
 left join raw.provincial_report_lines as r on s.batch_id = r.batch_id

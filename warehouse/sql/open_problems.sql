@@ -1,6 +1,6 @@
 -- Blocking problems still open (quarantined with no later accepted replacement).
 select
-    coalesce(original_name, batch_id) as name,
+    coalesce(original_name, batch_id) as file_name,
     province_code,
     period,
     reasons
