@@ -8,6 +8,7 @@ from typing import Any
 import dagster as dg
 
 from connectors.kinds import kind_of
+from connectors.source_models import SourceModel
 from orchestration.quality.partitions import province_period_verdicts
 
 MONTHLY_JOB = "monthly_completeness_report"
@@ -20,7 +21,7 @@ def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def landing_key(source: Any) -> dg.AssetKey:
+def landing_key(source: SourceModel) -> dg.AssetKey:
     return dg.AssetKey(["landing", source.name])
 
 
@@ -56,11 +57,11 @@ class MtqgJobs:
         return [*self.by_source.values(), *self.by_group.values(), *monthly]
 
 
-def source_job_name(source: Any) -> str:
+def source_job_name(source: SourceModel) -> str:
     return f"sync_{safe_name(source.name)}"
 
 
-def build_jobs(sources: list[Any]) -> MtqgJobs:
+def build_jobs(sources: list[SourceModel]) -> MtqgJobs:
     """A job per fetched source and per group that has sources, and the monthly report job."""
     kinds = {s.name: kind_of(s) for s in sources}
     fetched = [s for s in sources if kinds[s.name].sync_job or kinds[s.name].sensor]

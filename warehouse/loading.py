@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -19,6 +18,7 @@ from connectors.batches import Batch, LandedUnit, Problem
 from connectors.kinds import kind_of
 from connectors.kinds.base import SourceKind
 from connectors.landing import LandedFile, Landing
+from connectors.source_models import SourceModel
 from core.errors import ConfigError, InputRejected
 from core.home import Home
 from warehouse.connection import transaction
@@ -34,7 +34,11 @@ log = logging.getLogger("mtqg.warehouse.loading")
 
 
 def load_landed_into_raw(
-    con: duckdb.DuckDBPyConnection, home: Home, sources: Sequence[Any], *, reload: bool = False
+    con: duckdb.DuckDBPyConnection,
+    home: Home,
+    sources: Sequence[SourceModel],
+    *,
+    reload: bool = False,
 ) -> list[Batch]:
     """Load every landed unit of the given sources that raw does not hold yet."""
     landing = Landing(home.landing)
@@ -53,7 +57,9 @@ def load_landed_into_raw(
     return loads
 
 
-def load_landed_file(con: duckdb.DuckDBPyConnection, source: Any, landed: LandedFile) -> Batch:
+def load_landed_file(
+    con: duckdb.DuckDBPyConnection, source: SourceModel, landed: LandedFile
+) -> Batch:
     """Load one landed file of a one-file kind as its batch (batch id = its sha256)."""
     kind = kind_of(source)
     batch = read_unit(kind, source, LandedUnit(batch_id=landed.sha256, landed=landed))
@@ -61,7 +67,7 @@ def load_landed_file(con: duckdb.DuckDBPyConnection, source: Any, landed: Landed
     return batch
 
 
-def read_unit(kind: SourceKind, source: Any, unit: LandedUnit) -> Batch:
+def read_unit(kind: SourceKind, source: SourceModel, unit: LandedUnit) -> Batch:
     """The batch a landed unit makes; any error while reading it becomes its reason."""
     try:
         return kind.read(source, unit)
@@ -146,7 +152,9 @@ def _stamped(rows: pa.Table, schema: pa.Schema, batch: Batch) -> pa.Table:
     return rows.select(schema.names).cast(schema)
 
 
-def replay_raw(con: duckdb.DuckDBPyConnection, home: Home, sources: Sequence[Any]) -> list[Batch]:
+def replay_raw(
+    con: duckdb.DuckDBPyConnection, home: Home, sources: Sequence[SourceModel]
+) -> list[Batch]:
     """Rebuild the raw tables of these sources from landing alone."""
     with transaction(con):
         for source in sources:

@@ -8,10 +8,10 @@ wiring all read the registry and nothing kind-specific.
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 from connectors.kinds.base import FetchResult, GatedDataset, SourceKind
 from connectors.landing import Landing
+from connectors.source_models import SourceModel
 from core.errors import ConfigError
 from core.home import Home
 
@@ -40,7 +40,7 @@ def unregister(name: str) -> None:
     _registered.pop(name, None)
 
 
-def kind_of(source: Any) -> SourceKind:
+def kind_of(source: SourceModel) -> SourceKind:
     """The kind of a configured source; ConfigError names the source when it is unknown."""
     kinds = all_kinds()
     if source.kind not in kinds:
@@ -59,7 +59,7 @@ def gated_datasets() -> dict[str, GatedDataset]:
     return gated
 
 
-def fetch_source(source: Any, home: Home) -> FetchResult:
+def fetch_source(source: SourceModel, home: Home) -> FetchResult:
     """Bring one configured source's new payloads into landing (no warehouse access).
 
     Raises SourceError when the source cannot be reached after its retries.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyarrow as pa
 
 from connectors.batches import Batch, LandedUnit
@@ -14,6 +12,7 @@ from connectors.provincial.rows import (
     read_provincial_file,
     report_rows,
 )
+from connectors.source_models import SourceModel
 
 PROVINCIAL_TABLES = RAW_TABLES
 PROVINCIAL_GATED = {
@@ -27,7 +26,7 @@ PROVINCIAL_GATED = {
 }
 
 
-def read_provincial(source: Any, unit: LandedUnit) -> Batch:
+def read_provincial(source: SourceModel, unit: LandedUnit) -> Batch:
     """One landed provincial file as one batch: every report in it, with its lines."""
     batch = Batch(unit, source.name, source.kind, "unreadable", original_name=unit.name)
     dataset, reports = read_provincial_file(unit.landed)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from connectors import probes
+from connectors.source_models import SourceModel
 
 
 def load_cursor(cursor: str | None) -> dict[str, Any]:
@@ -22,7 +23,7 @@ def dump_cursor(data: dict[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
-def run_tags(source: Any, **more: str) -> dict[str, str]:
+def run_tags(source: SourceModel, **more: str) -> dict[str, str]:
     return {"mtqg/source": source.name, "mtqg/trigger": "sensor", **more}
 
 

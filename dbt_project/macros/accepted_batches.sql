@@ -2,7 +2,7 @@
 {% macro accepted_batches() -%}
     (
         select batch_status.batch_id
-        from {{ source('quality', 'batch_status') }} as batch_status
+        from {{ ref('stg_quality__batch_status') }} as batch_status
         where batch_status.status = 'accepted'
     )
 {%- endmacro %}

@@ -1,17 +1,16 @@
 """Landing assets: each configured source fetched into the immutable landing zone."""
 
-from typing import Any
-
 import dagster as dg
 
 from connectors.kinds import fetch_source, kind_of
+from connectors.source_models import SourceModel
 from core.errors import SourceError
 from orchestration.resources import MtqgHome
 
 SOURCE_REACHABLE = "source_reachable"
 
 
-def landing_asset(source: Any) -> dg.AssetsDefinition:
+def landing_asset(source: SourceModel) -> dg.AssetsDefinition:
     """The asset `landing/<source>`: new payloads of one source, stored as they arrived.
 
     A source that stays unreachable after its retries fails the check `source_reachable`
@@ -61,5 +60,5 @@ def landing_asset(source: Any) -> dg.AssetsDefinition:
     return _landing
 
 
-def landing_assets(sources: list[Any]) -> list[dg.AssetsDefinition]:
+def landing_assets(sources: list[SourceModel]) -> list[dg.AssetsDefinition]:
     return [landing_asset(s) for s in sources]

@@ -14,12 +14,15 @@ import dagster as dg
 
 from connectors.kinds import kind_of
 from connectors.kinds.base import SensorSpec
+from connectors.source_models import SourceModel
 from core.errors import MtqgError
 from core.home import Home
 from orchestration.jobs import MtqgJobs, safe_name
 
 
-def source_sensors(sources: list[Any], jobs: MtqgJobs, home: Home) -> list[dg.SensorDefinition]:
+def source_sensors(
+    sources: list[SourceModel], jobs: MtqgJobs, home: Home
+) -> list[dg.SensorDefinition]:
     """One sensor per enabled source whose kind can be looked at, each requesting its job."""
     return [
         source_sensor(s, kind_of(s).sensor, jobs.by_source[s.name], home)
@@ -28,7 +31,9 @@ def source_sensors(sources: list[Any], jobs: MtqgJobs, home: Home) -> list[dg.Se
     ]
 
 
-def source_sensor(source: Any, spec: SensorSpec, job: Any, home: Home) -> dg.SensorDefinition:
+def source_sensor(
+    source: SourceModel, spec: SensorSpec, job: Any, home: Home
+) -> dg.SensorDefinition:
     @dg.sensor(
         name=spec.name.format(name=safe_name(source.name)),
         job=job,

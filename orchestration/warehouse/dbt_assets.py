@@ -11,8 +11,10 @@ from orchestration.automation import DOWNSTREAM_CONDITION
 from orchestration.dbt_project import target_path, warehouse_for_dbt
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
 
+# Staging of the gate's own tables belongs after the gate, with the marts that read it.
 HARMONISE_SELECTION = "resource_type:seed path:models/staging path:models/intermediate"
-MARTS_SELECTION = "path:models/marts path:models/quality"
+HARMONISE_EXCLUSION = "path:models/staging/quality"
+MARTS_SELECTION = "path:models/marts path:models/quality path:models/staging/quality"
 
 
 class MtqgDbtTranslator(DagsterDbtTranslator):
@@ -41,18 +43,23 @@ def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
     from batches the gate accepted); each one dbt invocation building models and tests."""
     translator = MtqgDbtTranslator()
     return [
-        _dbt_step(project, translator, "dbt_harmonise", HARMONISE_SELECTION),
+        _dbt_step(project, translator, "dbt_harmonise", HARMONISE_SELECTION, HARMONISE_EXCLUSION),
         _dbt_step(project, translator, "dbt_marts", MARTS_SELECTION),
     ]
 
 
 def _dbt_step(
-    project: DbtProject, translator: DagsterDbtTranslator, name: str, selection: str
+    project: DbtProject,
+    translator: DagsterDbtTranslator,
+    name: str,
+    selection: str,
+    exclusion: str | None = None,
 ) -> dg.AssetsDefinition:
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
         select=selection,
+        exclude=exclusion,
         name=name,
         dagster_dbt_translator=translator,
         pool=WAREHOUSE_WRITER_POOL,

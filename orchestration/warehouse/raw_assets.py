@@ -1,9 +1,8 @@
 """The raw zone: everything new in landing loaded into DuckDB `raw` (one writer at a time)."""
 
-from typing import Any
-
 import dagster as dg
 
+from connectors.source_models import SourceModel
 from orchestration.automation import RAW_CONDITION
 from orchestration.quality.partitions import register_province_periods
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
@@ -16,7 +15,7 @@ def raw_table_names() -> list[str]:
     return sorted(name.split(".")[1] for name in declared_tables() if name.startswith("raw."))
 
 
-def raw_assets(sources: list[Any]) -> dg.AssetsDefinition:
+def raw_assets(sources: list[SourceModel]) -> dg.AssetsDefinition:
     landing_keys = [dg.AssetKey(["landing", s.name]) for s in sources]
     tables = raw_table_names()
 

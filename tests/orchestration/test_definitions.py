@@ -38,9 +38,10 @@ def test_definitions_load_with_every_kind_of_source(home):
         "quality/alerts",
     ):
         assert expected in keys, expected
-    # the gate sits between harmonisation and the marts
-    marts_parents = graph.get(dg.AssetKey(["marts", "fct_capital_progress"])).parent_keys
-    assert dg.AssetKey(["quality", "batch_status"]) in marts_parents
+    # the gate sits between harmonisation and the marts, which read its verdicts through staging
+    verdicts = dg.AssetKey(["staging", "stg_quality__batch_status"])
+    assert verdicts in graph.get(dg.AssetKey(["marts", "fct_capital_progress"])).parent_keys
+    assert dg.AssetKey(["quality", "batch_status"]) in graph.get(verdicts).parent_keys
     # dbt tests and our GX suite are asset checks; the mart's GX check blocks the report
     checks = {c.name for c in graph.asset_check_keys}
     assert "fct_capital_progress_expectations" in checks

@@ -12,7 +12,7 @@ batches as (
 ),
 
 batch_status as (
-    select * from {{ source('quality', 'batch_status') }}
+    select * from {{ ref('stg_quality__batch_status') }}
 ),
 
 accepted as (

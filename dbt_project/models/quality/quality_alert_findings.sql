@@ -8,7 +8,7 @@ open_problems as (
 ),
 
 all_check_results as (
-    select * from {{ source('quality', 'check_results') }}
+    select * from {{ ref('stg_quality__check_results') }}
 ),
 
 last_evaluations as (
@@ -40,7 +40,7 @@ current_batches as (
 ),
 
 batch_status as (
-    select * from {{ source('quality', 'batch_status') }}
+    select * from {{ ref('stg_quality__batch_status') }}
 ),
 
 blocking as (

@@ -3,7 +3,7 @@
 with
 
 batch_status as (
-    select * from {{ source('quality', 'batch_status') }}
+    select * from {{ ref('stg_quality__batch_status') }}
 ),
 
 reports as (

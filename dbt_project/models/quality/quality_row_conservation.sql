@@ -9,7 +9,7 @@ batches as (
 ),
 
 batch_status as (
-    select * from {{ source('quality', 'batch_status') }}
+    select * from {{ ref('stg_quality__batch_status') }}
 ),
 
 raw_lines as (

@@ -21,7 +21,7 @@ submissions as (
         batch_status.status
     from {{ ref('stg_provincial__report_lines') }} as report_lines
     inner join {{ ref('stg_raw__batches') }} as batches on report_lines.batch_id = batches.batch_id
-    left join {{ source('quality', 'batch_status') }} as batch_status
+    left join {{ ref('stg_quality__batch_status') }} as batch_status
         on report_lines.batch_id = batch_status.batch_id
 ),
 
