@@ -135,7 +135,8 @@ def batch_facts(con: duckdb.DuckDBPyConnection, relation: str, batch_id: str) ->
     of source kinds, never from input: it is checked to be a plain schema.model name)."""
     if not _RELATION.match(relation):
         raise ValueError(f"{relation!r} is not a schema.model name")
-    return con.execute(f"select * from {relation} where batch_id = $1", [batch_id]).to_arrow_table()
+    query = f"select * from {relation} where batch_id = $1"
+    return con.sql(query, params=[batch_id]).to_arrow_table()
 
 
 def _describe(failure) -> str:

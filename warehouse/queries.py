@@ -37,7 +37,7 @@ def records(
 
 
 def arrow(con: duckdb.DuckDBPyConnection, name: str, params: list[Any] | None = None) -> pa.Table:
-    return con.execute(sql(name), params or []).to_arrow_table()
+    return con.sql(sql(name), params=params or None).to_arrow_table()
 
 
 def execute(con: duckdb.DuckDBPyConnection, name: str, params: list[Any] | None = None) -> None:

@@ -1,0 +1,45 @@
+"""The gate without dbt: reader problems quarantine, a batch's facts are read as Arrow."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from connectors.kinds.inbox import InboxSource
+from expectations.gate import batch_facts, gate_pending_batches
+from warehouse.connection import connect
+from warehouse.loading import load_landed_file
+from warehouse.tables import ensure_tables
+
+
+@pytest.fixture
+def con(home):
+    with connect(home.warehouse) as connection:
+        ensure_tables(connection)
+        yield connection
+
+
+def test_an_unreadable_file_is_quarantined_with_its_reason(con, landing):
+    landed = landing.store_bytes("inbox", b"%PDF-1.4", original_name="bao_cao_q3.xlsx")
+    load_landed_file(con, InboxSource(kind="inbox", name="inbox"), landed)
+
+    (outcome,) = gate_pending_batches(con)
+
+    assert outcome.status == "quarantined" and outcome.fact_count == 0
+    assert "bao_cao_q3.xlsx" in outcome.reasons[0]
+    status = con.execute("select status, reasons from quality.batch_status").fetchall()
+    assert status == [("quarantined", outcome.reasons[0])]
+    assert gate_pending_batches(con) == []  # judged once, until it is loaded again
+
+
+def test_a_batch_is_read_as_an_arrow_table_of_its_own_rows(con):
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.facts as select * from range(5) t(batch_id)")
+    con.execute("update intermediate.facts set batch_id = batch_id % 2")
+    facts = batch_facts(con, "intermediate.facts", "1")
+    assert isinstance(facts, pa.Table) and facts.num_rows == 2
+
+
+def test_only_a_plain_relation_name_is_read(con):
+    with pytest.raises(ValueError, match="schema.model"):
+        batch_facts(con, "intermediate.facts; drop table raw.batches", "1")
