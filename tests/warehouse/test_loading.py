@@ -6,7 +6,7 @@ import pytest
 
 from connectors.kinds.inbox import InboxSource
 from warehouse.connection import connect
-from warehouse.loading import load_landed_file, replay_raw
+from warehouse.loading import load_landed_file, load_landed_into_raw, replay_raw
 from warehouse.tables import ensure_tables
 
 INBOX = InboxSource(kind="inbox", name="inbox")
@@ -85,3 +85,43 @@ def test_a_beneficiary_list_lands_pseudonymised(con, landing, shared, monkeypatc
         "select distinct length(household_pseudonym) from raw.beneficiary_support_lines"
     ).fetchall()
     assert pseudonyms == [(64,)]
+
+
+_HEADER = (
+    "ma_tinh,ten_tinh,ky_bao_cao,ma_du_an,ma_tieu_du_an,nguon_von,loai_von,"
+    "ke_hoach_trieu_dong,giai_ngan_trieu_dong,ngay_cap_nhat\n"
+)
+
+
+def _csv(plan: str = "4235.027", name: str = "Tỉnh Lào Cai") -> bytes:
+    row = f"10,{name},2024-Q3,DA1,,NSTW,SN,{plan},1216.359,05/10/2024\n"
+    return (_HEADER + row).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        _csv(plan="1" * 31),  # decimal.InvalidOperation once scaled to đồng
+        _csv(plan="99999999999999999"),  # past int64 đồng
+        _csv(name="x" * 140_000),  # a field over csv's limit
+    ],
+    ids=["31-digit amount", "int64 overflow", "huge field"],
+)
+def test_a_file_no_reader_foresaw_is_quarantined_and_the_rest_still_load(
+    con, home, landing, content
+):
+    poison = landing.store_bytes("inbox", content, original_name="bao_cao_hong.csv")
+    good = landing.store_bytes("inbox", _csv(), original_name="bao_cao_tot.csv")
+
+    loads = load_landed_into_raw(con, home, [INBOX])
+
+    by_name = {load.original_name: load for load in loads}
+    assert by_name["bao_cao_tot.csv"].rows_loaded == 1
+    refused = by_name["bao_cao_hong.csv"]
+    assert refused.dataset == "unreadable" and refused.rows_loaded == 0
+    (problem,) = refused.problems
+    assert problem.blocking and "bao_cao_hong.csv" in problem.reason
+    assert con.execute(
+        "select count(*) from raw.provincial_report_lines where batch_id = ?", [poison.sha256]
+    ).fetchone() == (0,)
+    assert good.sha256 in {load.batch_id for load in loads}
