@@ -43,17 +43,21 @@ def _env_name(value: str) -> str:
     return value
 
 
-class OAuthClientEnv(Strict):
-    """OAuth2 client credentials, given as the names of the variables that hold them."""
-
-    client_id_env: str
-    client_secret_env: str
-    token_path: str = "/oauth/token"
+class SecretsByName(Strict):
+    """Credentials given as the names of the environment variables that hold them."""
 
     @model_validator(mode="before")
     @classmethod
     def _no_literal_secret(cls, data: Any) -> Any:
         return _refuse_literal_secrets(data)
+
+
+class OAuthClientEnv(SecretsByName):
+    """OAuth2 client credentials, given as the names of the variables that hold them."""
+
+    client_id_env: str
+    client_secret_env: str
+    token_path: str = "/oauth/token"
 
     @field_validator("client_id_env", "client_secret_env")
     @classmethod
@@ -61,16 +65,11 @@ class OAuthClientEnv(Strict):
         return _env_name(value)
 
 
-class ApiKeyEnv(Strict):
+class ApiKeyEnv(SecretsByName):
     """An API key sent in a header, given as the name of the variable that holds it."""
 
     api_key_env: str
     header: str = "Ocp-Apim-Subscription-Key"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_literal_secret(cls, data: Any) -> Any:
-        return _refuse_literal_secrets(data)
 
     @field_validator("api_key_env")
     @classmethod
