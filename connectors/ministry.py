@@ -1,12 +1,14 @@
 """The ministries' API gateway: incremental, paged pulls landed page by page, then raw tables.
 
-`pull_collection` lands every page exactly as it arrived and advances the collection's cursor
-only once the whole pull succeeded; `ministry_records` turns landed pages into one typed table
-per collection, one row per record `id` (the latest `updated_at` wins).
+`pull_collection` lands every page exactly as it arrived and says where the collection's cursor
+would move; the caller moves it (`Pull.commit`) once the pull's manifest landed, so a pull that
+never became a batch is asked for again. `ministry_records` turns landed pages into one typed
+table per collection, one row per record `id` (the latest `updated_at` wins).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import unicodedata
 from collections.abc import Iterable
@@ -112,7 +114,7 @@ BATCH_FIELDS = [
 
 @dataclass(frozen=True)
 class Pull:
-    """One pull of one collection: the pages landed and the cursor it moved to."""
+    """One pull of one collection: the pages landed and the cursor it would move to."""
 
     batch_id: str
     collection: str
@@ -121,6 +123,24 @@ class Pull:
     cursor: str | None  # high-water mark after the pull (max updated_at seen, UTC)
     previous_cursor: str | None = None
     updated_since: str | None = None  # what was asked of the gateway (None: full pull)
+    cursor_key: str | None = None  # where the mark is kept (see `cursor_key`)
+    cursor_store: CursorStore | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    def commit(self) -> bool:
+        """Move the collection's cursor to this pull's mark; True when it moved.
+
+        Call it only once the pull is a finished pull in landing (its manifest landed, or an
+        earlier finished pull holds the same pages): a mark moved before that would make the
+        next probe call the collection unchanged, and its pages would never become a batch.
+        """
+        if self.cursor_store is None or self.cursor_key is None:
+            return False
+        if self.cursor is None or self.cursor == self.previous_cursor:
+            return False
+        self.cursor_store.set(
+            self.cursor_key, self.cursor, batch_id=self.batch_id, records=self.record_count
+        )
+        return True
 
 
 class MinistryClient:
@@ -178,8 +198,9 @@ def pull_collection(
 ) -> Pull:
     """Page through the records changed since the cursor (minus `overlap`), landing each page.
 
-    The cursor moves only after the last page arrived; a failure raises SourceError and leaves
-    it where it was (pages already landed stay, and the next pull asks for them again).
+    The cursor is not moved here: the returned pull's `commit()` moves it, once the caller has
+    landed the pull's manifest. A failure raises SourceError (pages already landed stay, and the
+    next pull asks for them again).
     """
     _check_collection(collection)
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
@@ -230,17 +251,16 @@ def pull_collection(
             newest = updated_at if newest is None else max(newest, updated_at)
             count += 1
         page_params = paginator.next_params(response.data)
-    cursor = _iso(newest) if newest is not None else None
-    if cursor is not None and cursor != previous:
-        cursor_store.set(key, cursor, batch_id=batch_id, records=count)
     return Pull(
         batch_id=batch_id,
         collection=collection,
         landed=tuple(landed),
         record_count=count,
-        cursor=cursor,
+        cursor=_iso(newest) if newest is not None else None,
         previous_cursor=previous,
         updated_since=since,
+        cursor_key=key,
+        cursor_store=cursor_store,
     )
 
 

@@ -13,9 +13,15 @@ from connectors.landing import LandedFile, Landing
 def land_pull_manifest(
     landing: Landing, source: str, batch_id: str, collection: str, pages: Sequence[LandedFile]
 ) -> LandedFile | None:
-    """Land the list of a finished pull's pages; None when the pull brought nothing new (every
-    page is already part of an earlier finished pull), so an unchanged source makes no batch."""
-    if pages and not any(p.is_new for p in pages) and _already_pulled(landing, source, pages):
+    """Land the list of a finished pull's pages; None when the pull brought nothing new.
+
+    Nothing new means: every page was already in landing and the collection's latest finished
+    pull listed exactly these pages, so an unchanged source lands nothing and makes no batch.
+    Pages that landed without a manifest (a run that stopped before it) are not "pulled": they
+    get this manifest now. A pull equal to an older pull but not to the latest one (the data
+    went back to an earlier state) lands, so raw follows the source back.
+    """
+    if not pages or _same_as_last_pull(landing, source, collection, pages):
         return None
     manifest = {
         "batch_id": batch_id,
@@ -34,12 +40,24 @@ def land_pull_manifest(
     )
 
 
-def _already_pulled(landing: Landing, source: str, pages: Sequence[LandedFile]) -> bool:
-    wanted = {p.sha256 for p in pages}
-    for landed in landing.files(source):
-        if landed.extra.get("role") == PULL_MANIFEST:
-            listed = json.loads(landed.path.read_text(encoding="utf-8"))["pages"]
-            wanted -= {p["sha256"] for p in listed}
-            if not wanted:
-                return True
-    return False
+def last_pull_pages(landing: Landing, source: str, collection: str) -> list[str] | None:
+    """The sha256 of each page of the collection's latest finished pull, in order (None before
+    the first finished pull)."""
+    manifests = [
+        f
+        for f in landing.files(source)  # oldest first
+        if f.extra.get("role") == PULL_MANIFEST and f.extra.get("collection") == collection
+    ]
+    if not manifests:
+        return None
+    listed = json.loads(manifests[-1].path.read_text(encoding="utf-8"))["pages"]
+    return [p["sha256"] for p in listed]
+
+
+def _same_as_last_pull(
+    landing: Landing, source: str, collection: str, pages: Sequence[LandedFile]
+) -> bool:
+    # A page new to landing cannot be in any earlier pull: no need to read the manifests.
+    if any(p.is_new for p in pages):
+        return False
+    return last_pull_pages(landing, source, collection) == [p.sha256 for p in pages]

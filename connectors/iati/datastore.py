@@ -42,6 +42,10 @@ API_KEY_HEADER = "Ocp-Apim-Subscription-Key"
 UNIQUE_KEY = "id"
 # A cursor that never repeats would page forever: a hard stop far above any real answer.
 MAX_PAGES = 100_000
+# Solr's responseHeader carries QTime (milliseconds the query took), different on every answer:
+# with it, the same docs would land as new bytes on every pull and an unchanged Datastore would
+# make a new batch each run. Nothing here reads the header, so it is not asked for.
+NO_HEADER = {"omitHeader": "true"}
 
 # Transaction columns and the Solr fields (parallel lists) they come from.
 _TRANSACTION_FIELDS = {
@@ -170,7 +174,12 @@ class DatastoreClient:
         if collection not in COLLECTIONS:
             raise ValueError(f"collection must be one of {COLLECTIONS}, not {collection!r}")
         url = f"{self.base_url}/{collection}/select"
-        base: dict[str, Any] = {"q": q, "wt": "json", "sort": _with_unique_key(sort)}
+        base: dict[str, Any] = {
+            "q": q,
+            "wt": "json",
+            "sort": _with_unique_key(sort),
+            **NO_HEADER,
+        }
         if fq:
             base["fq"] = fq
         if fl:

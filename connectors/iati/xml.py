@@ -58,7 +58,7 @@ def parse_activities(
     rows: dict[str, list[dict[str, Any]]] = {table: [] for table in TABLE_SCHEMAS}
     problems: list[IatiProblem] = []
     schema_errors: list[IatiProblem] = []
-    seen_root = False
+    seen_root = schema_checked_root = False
     for activity in iter_elements(Path(path), "iati-activity", name=shown):
         root = activity.getparent()
         if not seen_root:
@@ -72,7 +72,10 @@ def parse_activities(
         reader = _ActivityReader(activity, root, shown, problems)
         reader.read_into(rows)
         if schema is not None:
-            schema_errors.extend(_validate(schema, activity, root, shown, reader.identifier))
+            if not schema_checked_root:
+                schema_errors.extend(_validate_root(schema, activity, root, shown))
+                schema_checked_root = True
+            schema_errors.extend(_validate(schema, activity, shown, reader.identifier))
     if not seen_root:
         problems.append(IatiProblem("holds no <iati-activity>", file=shown))
     tables = {
@@ -88,22 +91,43 @@ def validate_activity_file(path: Path, schema: etree.XMLSchema | Path) -> list[I
 
 
 def _validate(
-    schema: etree.XMLSchema,
-    activity: etree._Element,
-    root: etree._Element,
-    shown: str,
-    identifier: str | None,
+    schema: etree.XMLSchema, activity: etree._Element, shown: str, identifier: str | None
 ) -> list[IatiProblem]:
-    # One activity at a time inside a copy of its root keeps memory flat; copies keep the
-    # original line numbers, so errors still point into the donor's file.
+    """The schema errors of one activity, each with the line of the donor's file it is on.
+
+    The activity is validated where it stands (lxml roots a temporary document at it that
+    shares its children), so memory stays flat and lines are the parser's own: a copy would
+    lose every line past 65,535, which libxml2 keeps beside the tree, and large donor files
+    have hundreds of thousands.
+    """
+    if schema.validate(activity):
+        return []
+    return [_schema_problem(error, shown, identifier, activity) for error in schema.error_log]
+
+
+def _validate_root(
+    schema: etree.XMLSchema, activity: etree._Element, root: etree._Element, shown: str
+) -> list[IatiProblem]:
+    """The schema errors of <iati-activities> itself (its attributes, e.g. a missing
+    `version`), checked once per file on a small copy: the root with its first activity."""
     wrapper = etree.Element(root.tag, dict(root.attrib), nsmap=root.nsmap)
     wrapper.append(copy.deepcopy(activity))
     if schema.validate(wrapper):
         return []
+    root_path = wrapper.getroottree().getpath(wrapper)
     return [
-        IatiProblem(error.message, file=shown, line=error.line or None, iati_identifier=identifier)
+        IatiProblem(error.message, file=shown, line=root.sourceline)
         for error in schema.error_log
+        if error.path == root_path
     ]
+
+
+def _schema_problem(
+    error: etree._LogEntry, shown: str, identifier: str | None, activity: etree._Element
+) -> IatiProblem:
+    # libxml2 says line 0 when it cannot tell; the activity's own line still finds the place.
+    line = error.line or activity.sourceline or None
+    return IatiProblem(error.message, file=shown, line=line, iati_identifier=identifier)
 
 
 class _ActivityReader:

@@ -53,7 +53,12 @@ def api_key_auth(source: IatiDatastoreSource) -> ApiKeyHeader | None:
 
 
 def fetch(source: IatiDatastoreSource, home: Home, landing: Landing) -> FetchResult:
-    """Every page of the query; when every page is one an earlier pull landed, nothing new."""
+    """Every page of the query; when the pages are those of the latest finished pull, nothing
+    new: no manifest lands (the pages, already in landing, land nothing) and no batch is made.
+
+    Pages in landing that no finished pull lists (a run stopped before its manifest) get one
+    now, so they become the batch they should have been.
+    """
     http = HttpClient(source.name, auth=api_key_auth(source), **source.http_options())
     client = DatastoreClient(source.url, http, rows=source.rows)
     pull = client.pull("transaction", landing, source.name, source.query, fq=source.filters or None)

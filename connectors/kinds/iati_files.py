@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -14,7 +15,7 @@ from connectors.batches import Batch, LandedUnit, Problem
 from connectors.cursors import CursorStore
 from connectors.http import HttpClient, NotModified
 from connectors.iati.files import fetch_activity_files
-from connectors.iati.tables import TABLE_SCHEMAS
+from connectors.iati.tables import TABLE_SCHEMAS, IatiProblem
 from connectors.iati.xml import load_schema, parse_activities
 from connectors.kinds.base import FetchResult, GatedDataset, Look, RunAsk, SensorSpec, SourceKind
 from connectors.kinds.watching import changed_keys, dump_cursor, load_cursor, run_tags, short_digest
@@ -26,6 +27,8 @@ from core.home import Home
 INTERVAL_SECONDS = 1800
 # Where `mtqg init` expects the IATI 2.03 schema (iati-common.xsd and xml.xsd beside it).
 DEFAULT_SCHEMA_PATH = "reference/iati/iati-activities-schema.xsd"
+# Schema errors listed per file; more are counted in one last problem.
+MAX_SCHEMA_PROBLEMS = 50
 
 
 class IatiFilesSource(HttpSourceModel):
@@ -100,11 +103,13 @@ def activity_schema(source: IatiFilesSource) -> etree.XMLSchema | None:
 
 def read(source: IatiFilesSource, unit: LandedUnit) -> Batch:
     """One activity file: its activities and their parts; with `validate_schema`, an activity
-    the IATI schema refuses quarantines the file, naming the element and the line."""
+    the IATI schema refuses quarantines the file, naming the element and the line.
+
+    Messages call the file by its name as the donor published it (the batch keeps the URL).
+    """
     landed = unit.landed
-    name = landed.url or unit.name
-    batch = Batch(unit, source.name, source.kind, "iati_activities", name)
-    parsed = parse_activities(landed.path, name=name, schema=activity_schema(source))
+    batch = Batch(unit, source.name, source.kind, "iati_activities", landed.url or unit.name)
+    parsed = parse_activities(landed.path, name=unit.name, schema=activity_schema(source))
     for table_name in TABLE_SCHEMAS:
         batch.tables[raw_table(table_name)] = getattr(parsed, table_name)
     batch.rows_read = parsed.activities.num_rows
@@ -112,11 +117,31 @@ def read(source: IatiFilesSource, unit: LandedUnit) -> Batch:
     batch.problems += [
         Problem(reason=p.describe(), row=p.line, check="read") for p in parsed.problems
     ]
-    batch.problems += [
-        Problem(reason=f"IATI schema: {p.describe()}", row=p.line, check="schema")
-        for p in parsed.schema_errors
-    ]
+    batch.problems += schema_problems(parsed.schema_errors, unit.name)
     return batch
+
+
+def schema_problems(errors: Sequence[IatiProblem], name: str) -> list[Problem]:
+    """Blocking `schema` problems, one per error, e.g. "IATI schema: file donor.xml, line 12,
+    activity XM-1: Element 'bogus': This element is not expected. …".
+
+    A donor file failing the same way in every activity would bury the quality page under
+    thousands of rows: the first MAX_SCHEMA_PROBLEMS are listed, then one says how many more.
+    """
+    problems = [
+        Problem(reason=f"IATI schema: {e.describe()}", row=e.line, check="schema")
+        for e in errors[:MAX_SCHEMA_PROBLEMS]
+    ]
+    hidden = len(errors) - MAX_SCHEMA_PROBLEMS
+    if hidden > 0:
+        problems.append(
+            Problem(
+                reason=f"IATI schema: file {name}: {hidden} more schema errors not listed; "
+                "check the file with the IATI validator (validator.iatistandard.org)",
+                check="schema",
+            )
+        )
+    return problems
 
 
 KIND = SourceKind(

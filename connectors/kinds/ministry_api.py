@@ -78,9 +78,14 @@ def client_of(source: MinistryApiSource, **overrides: object) -> MinistryClient:
 
 def fetch(source: MinistryApiSource, home: Home, landing: Landing) -> FetchResult:
     """Pull each collection with records newer than its cursor (one cheap question each);
-    a collection with nothing new lands nothing."""
+    a collection with nothing new lands nothing.
+
+    A collection's cursor moves only after its pull's manifest landed: a run stopped between
+    the last page and the manifest leaves the mark where it was, so the next fetch pulls again
+    and the pages already landed become the batch they should have been.
+    """
     result = FetchResult(source.name, source.kind)
-    changed = {c.collection for c in probes.ministry_changes(source, home, client_of)}
+    changed = {c.collection for c in probes.ministry_changes(source, home, _fetch_client_of)}
     cursors = CursorStore.for_source(home, source.name)
     client = client_of(source)
     for collection in source.collections:
@@ -98,12 +103,22 @@ def fetch(source: MinistryApiSource, home: Home, landing: Landing) -> FetchResul
             overlap=timedelta(hours=source.overlap_hours),
         )
         manifest = land_pull_manifest(landing, source.name, pull.batch_id, collection, pull.landed)
+        pull.commit()  # the pull is in landing as a finished pull (this one, or the last one)
         if manifest is None:
             result.unchanged += 1
             continue
         result.landed += [*pull.landed, manifest]
         result.notes.append(f"{collection}: {pull.record_count} records since {pull.updated_since}")
     return result
+
+
+def _fetch_client_of(source: MinistryApiSource, **_probe_overrides: object) -> MinistryClient:
+    """The client a fetch asks its question with: the source's own retries and timeouts.
+
+    A sensor's look tries once (its next tick is the retry); a run that gave up on one
+    timeout of the question would fail where the pull itself would have retried.
+    """
+    return client_of(source)
 
 
 def look(source: MinistryApiSource, home: Home, cursor: str | None) -> Look:

@@ -132,8 +132,9 @@ def _client(gateway: MinistryApiServer, **http_options) -> MinistryClient:
     )
 
 
-def _pull(gateway, home, collection="capital-plans", **kwargs):
-    return pull_collection(
+def _pull(gateway, home, collection="capital-plans", *, commit=True, **kwargs):
+    """A pull as the kind makes it: the cursor moves once the pull is finished (`commit`)."""
+    pull = pull_collection(
         kwargs.pop("client", None) or _client(gateway),
         collection,
         landing=Landing(home.landing),
@@ -142,6 +143,9 @@ def _pull(gateway, home, collection="capital-plans", **kwargs):
         page_size=kwargs.pop("page_size", PAGE),
         **kwargs,
     )
+    if commit:
+        pull.commit()
+    return pull
 
 
 def _comparable(table: pa.Table) -> pa.Table:
@@ -320,6 +324,18 @@ def test_cursor_advances_only_after_success_and_overlaps(gateway, home):
     by_id = {r["id"]: r for r in table.to_pylist()}
     assert by_id["GN-0003"]["amount_vnd"] == 99
     assert table.num_rows == 23
+
+
+def test_the_cursor_moves_only_when_the_pull_is_committed(gateway, home):
+    store = CursorStore.for_source(home, "mof")
+    pull = _pull(gateway, home, "disbursements", commit=False)
+    assert pull.cursor == "2026-09-23T10:00:00Z" and pull.cursor_key == "disbursements"
+    assert store.get("disbursements") is None  # pages landed, the mark has not moved
+    assert pull.commit() is True
+    assert store.entry("disbursements")["batch_id"] == pull.batch_id
+    assert store.get("disbursements") == pull.cursor
+    again = _pull(gateway, home, "disbursements", commit=False)
+    assert again.commit() is False  # nothing newer: the mark stays as it is
 
 
 def test_failure_midway_keeps_cursor_and_names_source_and_url(gateway, home):
