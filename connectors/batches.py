@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from connectors.landing import LandedFile
+from core.errors import InputRejected
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,13 @@ class LandedUnit:
     landed: LandedFile  # the file itself, or the pull's manifest
     pages: tuple[LandedFile, ...] = ()
     missing_pages: tuple[str, ...] = ()  # sha256 of pages the manifest lists but landing lacks
+
+    def whole_pages(self) -> tuple[LandedFile, ...]:
+        """A pull's pages; InputRejected when landing lacks some the manifest lists."""
+        if self.missing_pages:
+            shown = ", ".join(m[:12] for m in self.missing_pages)
+            raise InputRejected(f"pages {shown} of this pull are not in landing")
+        return self.pages
 
     @property
     def name(self) -> str:

@@ -4,35 +4,50 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from core.errors import MtqgError
 from core.home import Home
+from orchestration.console import captured_run, clean, print_footer, print_summary, terminal
+
+if TYPE_CHECKING:
+    from orchestration.summary import RunSummary
+    from warehouse.accounts import BatchVerdict
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="mtqg — data pipeline of the Coordination Office, National Target Programme 1719.",
 )
-console = Console()
-err = Console(stderr=True)
+console = terminal()
+err = terminal(stderr=True)
 
 HomeOption = Annotated[
     Path | None,
     typer.Option("--home", help="The mtqg home directory (default: $MTQG_HOME or ./.mtqg)."),
 ]
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Also show Dagster's and dbt's logs (always in the log file)."
+    ),
+]
 SOURCES_FILE_ENV = "MTQG_SOURCES_FILE"
+# Set by the app's --verbose (before the command) and by each pipeline command's own.
+state = {"verbose": False}
+
+
+@app.callback()
+def _options(verbose: VerboseOption = False) -> None:
+    state["verbose"] = verbose
 
 
 def _home(home: Path | None) -> Home:
@@ -43,62 +58,43 @@ def _home(home: Path | None) -> Home:
 
 def _run(
     home: Home,
-    selection_from: list[list[str]] | None = None,
+    command: str,
     *,
+    selection_from: list[list[str]] | None = None,
     only: list[list[str]] | None = None,
     exclude_reports: bool = False,
-):
+    verbose: bool = False,
+) -> RunSummary:
     """Build the definitions for the home and materialise them: all, what follows some keys
-    (`selection_from`), or exactly some keys (`only`)."""
-    import dagster as dg
-
-    from orchestration.definitions import build_definitions
-    from orchestration.instance import materialize_all
-    from orchestration.jobs import after_landing, whole_pipeline
-    from orchestration.summary import summarise
-
+    (`selection_from`), or exactly some keys (`only`). The terminal gets a line per step; the
+    logs go to `$MTQG_HOME/logs/<command>-<timestamp>.log` (and to the terminal when verbose)."""
     started = time.monotonic()
-    defs = build_definitions(home)
-    graph = defs.resolve_asset_graph()
-    if selection_from:
-        chosen = after_landing([dg.AssetKey(k) for k in selection_from])
-    elif only:
-        chosen = dg.AssetSelection.assets(*[dg.AssetKey(k) for k in only])
-    else:
-        chosen = whole_pipeline()
-    if exclude_reports:
-        chosen = chosen - dg.AssetSelection.key_prefixes("reports")
-    selection = sorted(chosen.resolve(graph), key=lambda k: k.to_string())
-    result = materialize_all(home, defs, selection=selection)
-    return summarise(home, result, time.monotonic() - started)
+    with captured_run(home, command, verbose=verbose or state["verbose"]) as run_log:
+        import dagster as dg
+
+        from orchestration.definitions import build_definitions
+        from orchestration.instance import materialize_all
+        from orchestration.jobs import after_landing, whole_pipeline
+        from orchestration.summary import summarise
+
+        defs = build_definitions(home)
+        graph = defs.resolve_asset_graph()
+        if selection_from:
+            chosen = after_landing([dg.AssetKey(k) for k in selection_from])
+        elif only:
+            chosen = dg.AssetSelection.assets(*[dg.AssetKey(k) for k in only])
+        else:
+            chosen = whole_pipeline()
+        if exclude_reports:
+            chosen = chosen - dg.AssetSelection.key_prefixes("reports")
+        selection = sorted(chosen.resolve(graph), key=lambda k: k.to_string())
+        result = materialize_all(home, defs, selection=selection, logger=run_log.dagster_logger())
+        summary = summarise(home, result, time.monotonic() - started)
+    summary.log_file = run_log.path
+    return summary
 
 
-def _print_summary(summary, title: str) -> None:
-    console.rule(title)
-    for source, outcome in summary.sources:
-        style = "red" if outcome.startswith("FAILED") else "green"
-        console.print(f"Source [bold]{source}[/bold]: [{style}]{escape(outcome)}[/{style}]")
-    table = Table("mart", "rows", title="Marts")
-    for mart, rows in summary.mart_rows.items():
-        table.add_row(f"marts.{mart}", f"{rows:,}")
-    console.print(table)
-    accepted = summary.batches.get("accepted", 0)
-    quarantined = summary.batches.get("quarantined", 0)
-    console.print(
-        f"Batches: [green]{accepted} accepted[/green], [red]{quarantined} quarantined[/red]"
-    )
-    for name, reasons in summary.quarantined:
-        console.print(f"  [red]quarantined[/red] {escape(name)}: {escape(reasons or '')}")
-    for check in summary.failed_checks:
-        console.print(f"[yellow]failed check[/yellow] {check}")
-    for step in summary.failed_steps:
-        console.print(f"[red]failed step[/red] {step}")
-    for path in summary.reports:
-        console.print(f"Report: {path}")
-    console.print(f"Wall time: {summary.wall_seconds:.1f} s")
-
-
-def _exit_code(summary) -> int:
+def _exit_code(summary: RunSummary) -> int:
     # A quarantined file is an outcome; a source that failed after its retries, or a broken
     # pipeline, is a failure.
     source_failures = [c for c in summary.failed_checks if c.endswith(":source_reachable")]
@@ -112,23 +108,24 @@ def init(home: HomeOption = None) -> None:
 
     h = _home(home)
     if h.sources_yaml.exists():
-        err.print(f"{h.sources_yaml} exists already; not overwritten.")
+        err.print(f"{clean(h.sources_yaml)} exists already; not overwritten.")
         raise typer.Exit(1)
     h.sources_yaml.write_text(render_sources_template(), encoding="utf-8")
-    console.print(f"Wrote {h.sources_yaml}")
+    console.print(f"Wrote {clean(h.sources_yaml)}")
 
 
 @app.command()
 def run(
     home: HomeOption = None,
     config: Annotated[Path | None, typer.Option("--config", help="A sources.yaml to use.")] = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run the whole pipeline once against the configured sources."""
     h = _home(home)
     if config is not None:
         os.environ[SOURCES_FILE_ENV] = str(config.resolve())
-    summary = _run(h)
-    _print_summary(summary, "mtqg run")
+    summary = _run(h, "run", verbose=verbose)
+    print_summary(console, summary, "mtqg run")
     raise typer.Exit(_exit_code(summary))
 
 
@@ -136,36 +133,38 @@ def run(
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Provincial files (Form 01, CSV …).")],
     home: HomeOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Place provincial files in the inbox and run what depends on them."""
     h = _home(home)
     digests = {}
     for file in files:
         if not file.is_file():
-            err.print(f"{file}: no such file")
+            err.print(f"{clean(file)}: no such file")
             raise typer.Exit(2)
         digests[file] = hashlib.sha256(file.read_bytes()).hexdigest()
         shutil.copyfile(file, h.inbox / file.name)
-    summary = _run(h, selection_from=[["landing", "inbox"]])
+    summary = _run(h, "ingest", selection_from=[["landing", "inbox"]], verbose=verbose)
+    console.rule("mtqg ingest")
     from warehouse.accounts import batch_verdict
     from warehouse.connection import connect
 
     with connect(h.warehouse, read_only=True) as con:
         for file, digest in digests.items():
-            verdict = batch_verdict(con, digest)
-            name = escape(file.name)
-            if verdict is None:
-                console.print(f"{name}: [yellow]not processed[/yellow] (see the run's log)")
-            elif verdict.status == "accepted":
-                where = escape(verdict.reports or "")
-                console.print(
-                    f"{name}: [green]accepted[/green] — {where}, {verdict.fact_count} facts"
-                )
-            else:
-                console.print(f"{name}: [red]quarantined[/red] — {escape(verdict.reasons or '')}")
-    for step in summary.failed_steps:
-        console.print(f"[red]failed step[/red] {step}")
+            _print_verdict(file.name, batch_verdict(con, digest))
+    print_footer(console, summary)
     raise typer.Exit(_exit_code(summary))
+
+
+def _print_verdict(name: str, verdict: BatchVerdict | None) -> None:
+    shown = clean(name)
+    if verdict is None:
+        console.print(f"{shown}: [yellow]not processed[/yellow] (see the full log)")
+    elif verdict.status == "accepted":
+        where = clean(verdict.reports)
+        console.print(f"{shown}: [green]accepted[/green] — {where}, {verdict.fact_count} facts")
+    else:
+        console.print(f"{shown}: [red]quarantined[/red] — {clean(verdict.reasons)}")
 
 
 @app.command()
@@ -182,7 +181,7 @@ def sql(
         try:
             cursor = con.execute(query)
         except Exception as exc:
-            err.print(f"query failed: {exc}")
+            err.print(f"query failed: {clean(exc)}")
             raise typer.Exit(1) from None
         columns = [d[0] for d in cursor.description or []]
         rows = cursor.fetchall()
@@ -203,54 +202,59 @@ def sql(
         writer.writerow(columns)
         writer.writerows(rows)
     else:
-        table = Table(*columns)
+        table = Table(*[clean(c) for c in columns])
         for r in rows:
-            table.add_row(*["" if v is None else str(v) for v in r])
+            table.add_row(*["" if v is None else clean(v) for v in r])
         console.print(table)
 
 
 @app.command()
-def demo(home: HomeOption = None) -> None:
+def demo(home: HomeOption = None, verbose: VerboseOption = False) -> None:
     """Start the bundled demo sources on 127.0.0.1, run the whole pipeline once, stop them."""
     from demo.sources import start_demo_sources
 
     h = _home(home)
     with start_demo_sources(h) as sources:
         os.environ.update(sources.env)
-        summary = _run(h)
-    _print_summary(summary, "mtqg demo")
+        summary = _run(h, "demo", verbose=verbose)
+    print_summary(console, summary, "mtqg demo")
     raise typer.Exit(_exit_code(summary))
 
 
 @app.command()
-def check(home: HomeOption = None) -> None:
+def check(home: HomeOption = None, verbose: VerboseOption = False) -> None:
     """Run the quality gates on what is loaded; exit 1 when a blocking gate fails."""
     from warehouse.accounts import open_problems as open_problems_of
     from warehouse.connection import connect
 
     h = _home(home)
-    summary = _run(h, selection_from=[["quality", "batch_status"]], exclude_reports=True)
+    summary = _run(
+        h,
+        "check",
+        selection_from=[["quality", "batch_status"]],
+        exclude_reports=True,
+        verbose=verbose,
+    )
     with connect(h.warehouse, read_only=True) as con:
         open_problems = open_problems_of(con)
+    console.rule("mtqg check")
     for name, province, period, reasons in open_problems:
-        where = f" (province {province}, {period})" if province else ""
-        console.print(f"[red]blocking[/red] {escape(name)}{where}: {escape(reasons or '')}")
+        where = f" (province {clean(province)}, {clean(period)})" if province else ""
+        console.print(f"[red]blocking[/red] {clean(name)}{where}: {clean(reasons)}")
     for check_name in summary.failed_checks:
-        console.print(f"[red]failed check[/red] {check_name}")
-    for step in summary.failed_steps:
-        console.print(f"[red]failed step[/red] {step}")
+        console.print(f"[red]failed check[/red] {clean(check_name)}")
     if not (open_problems or summary.failed_checks or summary.failed_steps):
         console.print("[green]All blocking gates pass.[/green]")
+    print_footer(console, summary)
     raise typer.Exit(1 if (open_problems or summary.failed_checks or summary.failed_steps) else 0)
 
 
 @app.command()
-def report(home: HomeOption = None) -> None:
+def report(home: HomeOption = None, verbose: VerboseOption = False) -> None:
     """Build the Steering Committee report from gated data."""
     h = _home(home)
-    summary = _run(h, only=[["reports", "steering_committee_progress"]])
-    for path in summary.reports:
-        console.print(f"Report: {path}")
+    summary = _run(h, "report", only=[["reports", "steering_committee_progress"]], verbose=verbose)
+    print_footer(console, summary)
     raise typer.Exit(_exit_code(summary))
 
 
@@ -270,7 +274,7 @@ def replay(
     if source is not None:
         sources = [s for s in sources if s.name == source]
         if not sources:
-            err.print(f"no source named {source!r} in {h.sources_yaml}")
+            err.print(f"no source named {clean(repr(source))} in {clean(h.sources_yaml)}")
             raise typer.Exit(2)
     with connect(h.warehouse) as con:
         ensure_tables(con)
@@ -293,14 +297,12 @@ def serve(
 
 
 def main() -> None:
-    level = os.environ.get("MTQG_LOG_LEVEL", "WARNING").upper()
-    logging.basicConfig(level=level)
-    # dagster-dbt relays every line of dbt's log at INFO; the summary says what matters.
-    logging.getLogger("dagster").setLevel(level)
+    # Outside a run Python's warnings and errors reach stderr (logging's last resort); during
+    # one, every log goes to the command's log file.
     try:
         app()
     except MtqgError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {clean(exc)}")
         sys.exit(2)
 
 

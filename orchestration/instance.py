@@ -69,17 +69,26 @@ def materialize_all(
     *,
     selection: Sequence[dg.AssetKey] | None = None,
     tags: dict[str, str] | None = None,
+    logger: dg.LoggerDefinition | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run the same definitions the UI shows, once, in this process, recorded in the instance."""
+    """Run the same definitions the UI shows, once, in this process, recorded in the instance.
+
+    `logger` (the command line's: a log file and step progress) receives every event and log
+    line of the run; without it Dagster's console logger shows warnings and errors
+    (MTQG_LOG_LEVEL=INFO or DEBUG for more). The instance keeps every event either way.
+    """
     instance = ensure_instance(home)
     job = defs.resolve_implicit_global_asset_job_def()
-    # The console shows warnings and errors only (MTQG_LOG_LEVEL=INFO or DEBUG for more); every
-    # event is still kept in the instance, for the UI.
-    level = os.environ.get("MTQG_LOG_LEVEL", "WARNING").upper()
+    if logger is not None:
+        job = job.with_logger_defs({"mtqg": logger})
+        loggers: dict = {"mtqg": {}}
+    else:
+        level = os.environ.get("MTQG_LOG_LEVEL", "WARNING").upper()
+        loggers = {"console": {"config": {"log_level": level}}}
     return job.execute_in_process(
         instance=instance,
         asset_selection=list(selection) if selection else None,
         raise_on_error=False,
         tags=tags or {},
-        run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+        run_config={"loggers": loggers},
     )

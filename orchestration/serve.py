@@ -13,12 +13,23 @@ from core.home import Home
 from orchestration.instance import ensure_instance
 
 
+def installed_code_root() -> Path:
+    """The folder that holds the installed `orchestration` package. Dagster puts its working
+    directory first on sys.path: run from there, a folder named `orchestration/` wherever the
+    command was typed cannot stand in for the installed code."""
+    return Path(__file__).resolve().parents[1]
+
+
 def serve_forever(home: Home, *, port: int = 3000, host: str = "127.0.0.1") -> int:
     """Run both processes until one stops, Ctrl-C or SIGTERM; returns an exit code."""
     ensure_instance(home)
     env = dict(os.environ, DAGSTER_HOME=str(home.dagster_home), MTQG_HOME=str(home.root))
+    if env.get("MTQG_SOURCES_FILE"):
+        # a relative path meant where the command was typed; the processes run elsewhere
+        env["MTQG_SOURCES_FILE"] = str(Path(env["MTQG_SOURCES_FILE"]).resolve())
     bin_dir = Path(sys.executable).parent
-    module = ["-m", "orchestration.definitions"]
+    code_root = installed_code_root()
+    module = ["-d", str(code_root), "-m", "orchestration.definitions"]
     commands = {
         "webserver": [str(bin_dir / "dagster-webserver"), "-h", host, "-p", str(port), *module],
         "daemon": [str(bin_dir / "dagster-daemon"), "run", *module],
@@ -33,7 +44,7 @@ def serve_forever(home: Home, *, port: int = 3000, host: str = "127.0.0.1") -> i
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for name, command in commands.items():
-        processes[name] = subprocess.Popen(command, env=env, start_new_session=True)
+        processes[name] = subprocess.Popen(command, env=env, cwd=code_root, start_new_session=True)
     print(f"Dagster UI on http://{host}:{port} (home {home.root}); Ctrl-C stops.", flush=True)
     code = 0
     try:

@@ -22,11 +22,14 @@ class RunSummary:
     failed_checks: list[str] = field(default_factory=list)
     sources: list[tuple[str, str]] = field(default_factory=list)  # (source, outcome)
     reports: list[Path] = field(default_factory=list)
+    log_file: Path | None = None  # the command's full log (Dagster, dbt, Python logging)
 
 
 def summarise(
     home: Home, result: dg.ExecuteInProcessResult | None, wall_seconds: float
 ) -> RunSummary:
+    """What the run did (failed steps and checks, sources' outcomes) and what the warehouse
+    now holds (rows per mart, verdicts), with the reports written."""
     summary = RunSummary(succeeded=bool(result and result.success), wall_seconds=wall_seconds)
     if result is not None:
         summary.failed_steps = sorted(

@@ -79,6 +79,15 @@ Units = Callable[[Iterable[LandedFile]], Iterator[LandedUnit]]
 Read = Callable[[Any, LandedUnit], Batch]
 
 
+def pull_batch(source: Any, unit: LandedUnit, table: str, rows: pa.Table) -> Batch:
+    """The batch of one finished pull of a collection: its rows in one raw table."""
+    collection = unit.landed.extra["collection"]
+    batch = Batch(unit, source.name, source.kind, collection, f"{collection} pull")
+    batch.tables[table] = rows
+    batch.rows_read = batch.rows_loaded = rows.num_rows
+    return batch
+
+
 def file_units(files: Iterable[LandedFile]) -> Iterator[LandedUnit]:
     """Each landed file is one batch, named by its content."""
     for landed in files:

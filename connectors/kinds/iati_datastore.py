@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -19,13 +19,13 @@ from connectors.kinds.base import (
     RunAsk,
     SensorSpec,
     SourceKind,
+    pull_batch,
     pull_units,
 )
 from connectors.kinds.watching import run_tags
 from connectors.landing import Landing
 from connectors.pulls import land_pull_manifest
 from connectors.source_models import ApiKeyEnv, HttpSourceModel, url_without_secret
-from core.errors import InputRejected
 from core.home import Home
 
 INTERVAL_SECONDS = 1800
@@ -80,17 +80,9 @@ def look(source: IatiDatastoreSource, home: Home, cursor: str | None) -> Look:
     return Look((RunAsk(f"{source.name}:{current}", run_tags(source)),), current)
 
 
-def read(source: Any, unit: LandedUnit) -> Batch:
+def read(source: IatiDatastoreSource, unit: LandedUnit) -> Batch:
     """A finished pull: the transactions of its pages (a doc repeated across pages counts once)."""
-    collection = unit.landed.extra["collection"]
-    batch = Batch(unit, source.name, source.kind, collection, f"{collection} pull")
-    if unit.missing_pages:
-        shown = ", ".join(m[:12] for m in unit.missing_pages)
-        raise InputRejected(f"pages {shown} of this pull are not in landing")
-    rows = datastore_transactions(unit.pages)
-    batch.tables[RAW_TABLE] = rows
-    batch.rows_read = batch.rows_loaded = rows.num_rows
-    return batch
+    return pull_batch(source, unit, RAW_TABLE, datastore_transactions(unit.whole_pages()))
 
 
 KIND = SourceKind(

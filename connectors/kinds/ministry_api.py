@@ -19,6 +19,7 @@ from connectors.kinds.base import (
     RunAsk,
     SensorSpec,
     SourceKind,
+    pull_batch,
     pull_units,
 )
 from connectors.kinds.watching import run_tags
@@ -32,7 +33,6 @@ from connectors.ministry import (
 )
 from connectors.pulls import land_pull_manifest
 from connectors.source_models import HttpSourceModel, OAuthClientEnv, url_without_secret
-from core.errors import InputRejected
 from core.home import Home
 
 INTERVAL_SECONDS = 600
@@ -139,14 +139,9 @@ def look(source: MinistryApiSource, home: Home, cursor: str | None) -> Look:
 def read(source: MinistryApiSource, unit: LandedUnit) -> Batch:
     """A finished pull of one collection: its records, the newest version of each `id`."""
     collection = unit.landed.extra["collection"]
-    batch = Batch(unit, source.name, source.kind, collection, f"{collection} pull")
-    if unit.missing_pages:
-        shown = ", ".join(m[:12] for m in unit.missing_pages)
-        raise InputRejected(f"pages {shown} of this pull are not in landing")
-    rows = ministry_records(unit.pages, collection)
-    batch.tables[raw_table(collection)] = rows
-    batch.rows_read = batch.rows_loaded = rows.num_rows
-    return batch
+    return pull_batch(
+        source, unit, raw_table(collection), ministry_records(unit.whole_pages(), collection)
+    )
 
 
 KIND = SourceKind(

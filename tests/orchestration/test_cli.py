@@ -1,13 +1,16 @@
-"""The command line: init, sql and the errors a user sees."""
+"""The command line: init, sql, serve and the errors a user sees."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
+import orchestration
 from connectors.config import load_sources
 from core.home import Home
+from orchestration import serve
 from orchestration.cli import app
 from warehouse.connection import connect
 from warehouse.tables import ensure_tables
@@ -47,3 +50,44 @@ def test_sql_on_a_home_without_a_warehouse_says_what_to_do(tmp_path):
 
     assert result.exit_code != 0
     assert "mtqg run" in str(result.exception) or "mtqg run" in result.output
+
+
+def _popen_recording(started: list[tuple[list[str], dict]]) -> type:
+    """Stands in for subprocess.Popen: records the command; the process is over at once."""
+
+    class ExitedAtOnce:
+        pid, returncode = 0, 0
+
+        def __init__(self, command: list[str], **options) -> None:
+            started.append((command, options))
+
+        def poll(self) -> int:
+            return 0
+
+        def wait(self, timeout: float | None = None) -> int:
+            return 0
+
+    return ExitedAtOnce
+
+
+def test_serve_runs_the_installed_code_whatever_the_current_directory(tmp_path, monkeypatch):
+    decoy = tmp_path / "elsewhere" / "orchestration"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise SystemExit('wrong code')\n")
+    monkeypatch.chdir(decoy.parent)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "restored-after"))
+    started: list[tuple[list[str], dict]] = []
+    monkeypatch.setattr(serve.subprocess, "Popen", _popen_recording(started))
+    monkeypatch.setattr(serve.signal, "signal", lambda *_: None)  # pytest keeps its Ctrl-C
+
+    serve.serve_forever(Home.resolve(tmp_path / "h"))
+
+    installed = Path(orchestration.__file__).resolve().parents[1]
+    assert [Path(command[0]).name for command, _ in started] == [
+        "dagster-webserver",
+        "dagster-daemon",
+    ]
+    for command, options in started:
+        assert command[command.index("-d") + 1] == str(installed)
+        assert command[-2:] == ["-m", "orchestration.definitions"]
+        assert options["cwd"] == installed
