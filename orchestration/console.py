@@ -371,5 +371,7 @@ def print_footer(console: Console, summary: RunSummary) -> None:
     for path in summary.reports:
         console.print(f"Report: {clean(path)}", soft_wrap=True)
     console.print(f"Wall time: {summary.wall_seconds:.1f} s")
+    if summary.unreadable:
+        console.print(f"[yellow]warehouse not read back[/yellow]: {clean(summary.unreadable)}")
     if summary.log_file is not None:
         console.print(f"Full log: {clean(summary.log_file)}", soft_wrap=True)

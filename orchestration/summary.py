@@ -7,8 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from core.errors import MtqgError
 from core.home import Home
-from warehouse.accounts import account
+from warehouse.accounts import WarehouseAccount, account
 
 
 @dataclass
@@ -23,6 +24,7 @@ class RunSummary:
     sources: list[tuple[str, str]] = field(default_factory=list)  # (source, outcome)
     reports: list[Path] = field(default_factory=list)
     log_file: Path | None = None  # the command's full log (Dagster, dbt, Python logging)
+    unreadable: str | None = None  # why the warehouse's figures could not be read back
 
 
 def summarise(
@@ -41,7 +43,11 @@ def summarise(
             for ev in result.get_asset_check_evaluations()
             if not ev.passed
         )
-    held = account(home.warehouse)
+    try:
+        held = account(home.warehouse)
+    except MtqgError as exc:  # a failed step may still hold the warehouse: say so, go on
+        summary.unreadable = str(exc)
+        held = WarehouseAccount()
     summary.mart_rows, summary.batches, summary.quarantined = (
         held.mart_rows,
         held.batches,

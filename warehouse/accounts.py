@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import MtqgError
 from warehouse import queries
 from warehouse.connection import connect
 
@@ -31,6 +32,13 @@ def account(warehouse: Path) -> WarehouseAccount:
     result = WarehouseAccount()
     if not Path(warehouse).exists():
         return result
+    try:
+        return _read_account(warehouse, result)
+    except duckdb.Error as exc:
+        raise MtqgError(f"the warehouse {warehouse} could not be read: {exc}") from exc
+
+
+def _read_account(warehouse: Path, result: WarehouseAccount) -> WarehouseAccount:
     with connect(warehouse, read_only=True) as con:
         for (mart,) in queries.rows(con, "mart_tables"):
             (count,) = queries.rows(con, "table_row_count", [f"marts.{mart}"])[0]

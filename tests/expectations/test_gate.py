@@ -41,5 +41,5 @@ def test_a_batch_is_read_as_an_arrow_table_of_its_own_rows(con):
 
 
 def test_only_a_plain_relation_name_is_read(con):
-    with pytest.raises(ValueError, match="schema.model"):
+    with pytest.raises(ValueError, match=r"schema\.model"):
         batch_facts(con, "intermediate.facts; drop table raw.batches", "1")
