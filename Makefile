@@ -10,7 +10,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-fast lint dev docs clean
+.PHONY: install demo test test-fast lint dev docs clean reliability
 
 install: $(INSTALLED) $(MANIFEST)
 
@@ -40,6 +40,10 @@ test: lint
 
 test-fast: install
 	$(BIN)/pytest -q -m "not slow" $(PYTEST_ARGS)
+
+# Every hostile file of tests/hostile/corpus.py through the inbox and the loader: RELIABILITY.md.
+reliability: install
+	$(BIN)/python tests/hostile/reliability.py
 
 dev: install
 	$(BIN)/mtqg serve --home "$(MTQG_HOME)" --port 3000
