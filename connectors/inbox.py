@@ -5,10 +5,18 @@ A file is taken once stable: same size and modification time as at the previous 
 `min_age_seconds` old. Taking copies it into landing (atomic, content-addressed) and only then
 removes it from the inbox. Names that could not be stored safely (hidden, control characters,
 backslashes, links) are moved to quarantine with a `.reason.txt` beside them, never deleted.
+
+One file never stops the others: a file that cannot be read, landed or moved is recorded among
+the refused with what went wrong, stays where it is and is tried again at the next look. Names
+in quarantine stay within the file system's limit of 255 bytes with room for the reason file:
+a longer name is shortened and made unique with a hash of it, and the reason file records the
+name exactly as it was found. Quarantine is a record, not a verdict on content: the same bytes
+dropped again under a good name land like any other file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -20,12 +28,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from connectors.landing import LandedFile, Landing
-from core.files import write_json_atomically
+from core.files import write_json_atomically, write_text_atomically
 
 log = logging.getLogger("mtqg.connectors.inbox")
 
 # Office writes `~$name.xlsx` while a workbook is open; it vanishes when Excel closes it.
 _LOCK_PREFIX = "~$"
+REASON_SUFFIX = ".reason.txt"
+# Most file systems allow 255 bytes per name; a stored quarantine name stays well below, leaving
+# room for `.reason.txt` and a `<time>-` prefix when the name is taken already.
+MAX_STORED_NAME_BYTES = 160
+# Replaced by `_` in stored names: control and format characters, undecodable bytes.
+_REPLACED = ("Cc", "Cf", "Cs")
 
 
 @dataclass
@@ -70,23 +84,47 @@ def take_stable_files(
         old_enough = now - mtime_ns / 1e9 >= min_age_seconds
         if Path(rel).name.startswith(_LOCK_PREFIX) or not (stable and old_enough):
             remembered[rel] = [size, mtime_ns]
-            result.waiting.append(rel)
+            result.waiting.append(_as_text(rel))
             continue
-        reason = _refusal(rel, path, size)
+        try:
+            reason = _refusal(rel, path, size)
+        except OSError as exc:  # e.g. a name the file system will not even look at
+            reason = f"could not be looked at ({_os_error(exc)})"
         if reason is not None:
-            _quarantine(path, rel, reason, quarantine)
-            result.refused.append((rel, reason))
-            log.warning("inbox %s: refused %r: %s", source, rel, reason)
+            try:
+                _quarantine(path, rel, reason, quarantine)
+            except OSError as exc:
+                reason = f"{reason}; it could not be moved to quarantine ({_os_error(exc)})"
+                remembered[rel] = [size, mtime_ns]  # left in the inbox: tried again next look
+            result.refused.append((_as_text(rel), reason))
+            log.warning("inbox %s: refused %r: %s", source, _as_text(rel), reason)
             continue
-        landed = landing.store_file(
-            source, path, original_name=path.name, extra={"inbox_path": rel}
-        )
-        path.unlink()
+        try:
+            landed = landing.store_file(
+                source, path, original_name=path.name, extra={"inbox_path": rel}
+            )
+            path.unlink()
+        except OSError as exc:
+            reason = f"could not be landed ({_os_error(exc)}); it stays in the inbox"
+            remembered[rel] = [size, mtime_ns]
+            result.refused.append((_as_text(rel), reason))
+            log.warning("inbox %s: %r %s", source, _as_text(rel), reason)
+            continue
         if landed.sha256 not in seen_now:
             seen_now.add(landed.sha256)
             result.landed.append(landed)
     _write_state(state_path, remembered)
     return result
+
+
+def _as_text(rel: str) -> str:
+    """`rel` as valid text: bytes a name held that are not UTF-8 shown as `\\xff`."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _os_error(exc: OSError) -> str:
+    # The message without the path: the path may be the very name that is too long to show.
+    return exc.strerror or type(exc).__name__
 
 
 def _look(inbox: Path, skip: set[Path]) -> dict[str, tuple[int, int]]:
@@ -124,6 +162,8 @@ def _refusal(rel: str, path: Path, size: int) -> str | None:
         return "its name contains a backslash (a Windows path separator); rename it"
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in rel):
         return "its name contains control characters; rename it with letters and digits"
+    if any(unicodedata.category(ch) == "Cs" for ch in rel):
+        return "its name is not valid UTF-8 text (bytes of another encoding); rename it"
     if not path.is_file():
         return "is not a regular file"
     if size == 0:
@@ -131,30 +171,62 @@ def _refusal(rel: str, path: Path, size: int) -> str | None:
     return None
 
 
-def _quarantine(path: Path, rel: str, reason: str, quarantine: Path) -> None:
-    # Control characters and leading dots are replaced in the stored name only; the reason
-    # file records the name exactly as it was found.
+def _quarantine(path: Path, rel: str, reason: str, quarantine: Path) -> Path:
+    """Move the file below `quarantine` (its folders kept) with a reason file beside it; return
+    where it went. Nothing already in quarantine is overwritten."""
+    # Control characters and leading dots are replaced, and long names shortened, in the stored
+    # name only; the reason file records the name exactly as it was found.
     safe_parts = [_safe_name(p) for p in rel.split("/")]
     target = quarantine.joinpath(*safe_parts)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists() or target.is_symlink():
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        target = target.with_name(f"{stamp}-{target.name}")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    for attempt in range(1000):
+        if not _taken(target):
+            break
+        target = target.with_name(f"{stamp}-{attempt}-{safe_parts[-1]}")
+    else:
+        raise FileExistsError(f"no free name in quarantine for {safe_parts[-1]}")
     shutil.move(str(path), str(target))
+    shown = unicodedata.normalize("NFC", rel)
     note = (
-        f"File: {rel!r}\nFound in the inbox and refused at "
-        f"{datetime.now(UTC).isoformat(timespec='seconds')}\nReason: {reason}\n"
+        f"File: {rel!r}\n"
+        + (f"Shown as: {shown}\n" if shown != rel and shown.isprintable() else "")
+        + (f"Kept here as: {target.name}\n" if target.name != rel.rsplit("/", 1)[-1] else "")
+        + f"Found in the inbox and refused at {datetime.now(UTC).isoformat(timespec='seconds')}\n"
+        f"Reason: {reason}\n"
         "Fix the name and drop the file into the inbox again; this copy is kept for reference.\n"
     )
-    target.with_name(target.name + ".reason.txt").write_text(note, encoding="utf-8")
+    target.with_name(target.name + REASON_SUFFIX).write_text(note, encoding="utf-8")
+    return target
+
+
+def _taken(target: Path) -> bool:
+    reason = target.with_name(target.name + REASON_SUFFIX)
+    return target.exists() or target.is_symlink() or reason.exists()
 
 
 def _safe_name(name: str) -> str:
     cleaned = "".join(
-        "_" if unicodedata.category(ch) in ("Cc", "Cf") or ch == "\\" else ch for ch in name
+        "_" if unicodedata.category(ch) in _REPLACED or ch == "\\" else ch for ch in name
     )
     cleaned = cleaned.lstrip(".") or "_"
-    return cleaned if cleaned not in ("", ".", "..") else "_"
+    cleaned = cleaned if cleaned not in ("", ".", "..") else "_"
+    return _short_name(cleaned, name)
+
+
+def _short_name(name: str, original: str) -> str:
+    """`name` when it fits in MAX_STORED_NAME_BYTES; else its beginning, `~`, 16 hex digits of
+    the original name's sha256 and its extension (when short), cut on a character boundary."""
+    if len(name.encode("utf-8")) <= MAX_STORED_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(original.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension.encode("utf-8")) > 16:
+        stem, extension = name, ""
+    tail = f"~{digest}" + (f".{extension}" if extension else "")
+    room = MAX_STORED_NAME_BYTES - len(tail.encode("utf-8"))
+    head = stem.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+    return (head or "_") + tail
 
 
 def _read_state(state_path: Path) -> dict[str, list[int]]:
@@ -170,4 +242,9 @@ def _read_state(state_path: Path) -> dict[str, list[int]]:
 
 
 def _write_state(state_path: Path, looks: dict[str, list[int]]) -> None:
-    write_json_atomically(Path(state_path), {"looks": looks})
+    try:
+        write_json_atomically(Path(state_path), {"looks": looks})
+    except UnicodeEncodeError:
+        # A name with bytes that are not UTF-8 is kept escaped (`\\udcff`), as JSON reads back.
+        text = json.dumps({"looks": looks}, ensure_ascii=True, indent=1, sort_keys=True)
+        write_text_atomically(Path(state_path), text)

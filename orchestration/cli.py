@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import json
 import os
 import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -137,23 +140,55 @@ def ingest(
 ) -> None:
     """Place provincial files in the inbox and run what depends on them."""
     h = _home(home)
-    digests = {}
     for file in files:
         if not file.is_file():
             err.print(f"{clean(file)}: no such file")
             raise typer.Exit(2)
+    digests: dict[Path, str] = {}
+    folders: list[Path] = []
+    for file in dict.fromkeys(files):  # the same path given twice is placed once
         digests[file] = hashlib.sha256(file.read_bytes()).hexdigest()
-        shutil.copyfile(file, h.inbox / file.name)
-    summary = _run(h, "ingest", selection_from=[["landing", "inbox"]], verbose=verbose)
+        _place_in_inbox(file, h.inbox, folders)
+    try:
+        summary = _run(h, "ingest", selection_from=[["landing", "inbox"]], verbose=verbose)
+    finally:
+        for folder in folders:  # empty once the run took its file; left alone otherwise
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     console.rule("mtqg ingest")
     from warehouse.accounts import batch_verdict
     from warehouse.connection import connect
 
+    names = Counter(file.name for file in digests)
     with connect(h.warehouse, read_only=True) as con:
         for file, digest in digests.items():
-            _print_verdict(file.name, batch_verdict(con, digest))
+            # Two files of one name are told apart by the path they were given as.
+            shown = file.name if names[file.name] == 1 else str(file)
+            _print_verdict(shown, batch_verdict(con, digest))
     print_footer(console, summary)
     raise typer.Exit(_exit_code(summary))
+
+
+def _place_in_inbox(file: Path, inbox: Path, folders: list[Path]) -> Path:
+    """Copy `file` into the inbox under its own name, never over another file: when the name is
+    taken (by an earlier file of this call, or one waiting there) it goes into a new sub-folder
+    of its own, `ingest-<UTC time>-<n>/`, which the inbox walks; the name itself is kept."""
+    target = inbox / file.name
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    for attempt in itertools.count(1):
+        try:
+            with open(file, "rb") as source, open(target, "xb") as copy:
+                shutil.copyfileobj(source, copy)
+            return target
+        except FileExistsError:
+            folder = inbox / f"ingest-{stamp}-{attempt}"
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                continue
+            folders.append(folder)
+            target = folder / file.name
+    raise AssertionError("unreachable")
 
 
 def _print_verdict(name: str, verdict: BatchVerdict | None) -> None:
@@ -198,9 +233,13 @@ def sql(
     elif fmt == "csv":
         import csv
 
+        from core.text import csv_safe_row
+
+        # A cell of text that starts like a formula (= + - @ tab CR) gets a leading ' so a
+        # spreadsheet opening the file shows it as text; numbers are written as they are.
         writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow(csv_safe_row(columns))
+        writer.writerows(csv_safe_row(r) for r in rows)
     else:
         table = Table(*[clean(c) for c in columns])
         for r in rows:

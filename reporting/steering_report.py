@@ -1,4 +1,11 @@
-"""The Steering Committee's progress report (Excel), written from gated marts only."""
+"""The Steering Committee's progress report (Excel), written from gated marts only.
+
+Every cell that comes from input (province and project names, file names, reasons) is written
+as a string cell: never through `worksheet.write()`, which turns `=…` into a formula and
+`http:`/`mailto:`/`external:` into a link, and the workbook is opened with both of those
+conversions off as well. Text that a spreadsheet could read as a formula also carries Excel's
+quote prefix, so editing the cell later keeps it text.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,10 @@ from pathlib import Path
 
 import duckdb
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from core.files import atomic_path, write_bytes_atomically
+from core.text import looks_like_formula
 from warehouse import queries
 
 _PROGRESS_HEADERS = [
@@ -25,6 +34,8 @@ _PROGRESS_HEADERS = [
     ("Tỷ lệ giải ngân (%)", 12),
 ]
 _MILLION = 1_000_000
+# Input text is never a formula or a link, whichever write method a later change may call.
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ def write_progress_report(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Repo
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = out_dir / f"bao_cao_tien_do_{stamp}.xlsx"
     with atomic_path(target) as tmp:
-        workbook = xlsxwriter.Workbook(str(tmp))
+        workbook = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
         try:
             _progress_sheet(workbook, progress, stamp)
             _excluded_sheet(workbook, excluded)
@@ -67,23 +78,23 @@ def _progress_sheet(workbook: xlsxwriter.Workbook, rows: list[tuple], stamp: str
     )
     money = workbook.add_format({"num_format": "#,##0.000", "border": 1})
     pct = workbook.add_format({"num_format": "0.0", "border": 1})
-    text = workbook.add_format({"border": 1, "text_wrap": True})
-    sheet.write(
+    text = _TextCells(workbook, {"border": 1, "text_wrap": True})
+    sheet.write_string(
         0, 0, "BÁO CÁO TIẾN ĐỘ GIAO KẾ HOẠCH VÀ GIẢI NGÂN VỐN CHƯƠNG TRÌNH MTQG 1719", title
     )
-    sheet.write(
+    sheet.write_string(
         1,
         0,
         "Theo đơn vị hành chính từ 01/7/2025; chỉ gồm số liệu đã qua kiểm tra chất "
         f"lượng. Lập lúc {stamp} (UTC). Đơn vị tính: triệu đồng.",
     )
     for col, (header, width) in enumerate(_PROGRESS_HEADERS):
-        sheet.write(3, col, header, head)
+        sheet.write_string(3, col, header, head)
         sheet.set_column(col, col, width)
     for r, row in enumerate(rows, start=4):
         code, name, period, project, project_name, central, local, planned, disbursed, rate = row
         for col, value in enumerate((code, name, period, project, project_name)):
-            sheet.write(r, col, value, text)
+            text.write(sheet, r, col, value)
         for col, value in enumerate((central, local, planned, disbursed), start=5):
             sheet.write_number(r, col, value / _MILLION, money)
         if rate is None:
@@ -98,14 +109,35 @@ def _progress_sheet(workbook: xlsxwriter.Workbook, rows: list[tuple], stamp: str
 def _excluded_sheet(workbook: xlsxwriter.Workbook, rows: list[tuple]) -> None:
     sheet = workbook.add_worksheet("BaoCaoBiLoai")
     head = workbook.add_format({"bold": True, "border": 1, "bg_color": "#FCE4D6"})
-    sheet.write(0, 0, "Báo cáo không được đưa vào tổng hợp (đã cách ly) và lý do")
+    text = _TextCells(workbook, {})
+    sheet.write_string(0, 0, "Báo cáo không được đưa vào tổng hợp (đã cách ly) và lý do")
     for col, (header, width) in enumerate(
         [("Tệp", 40), ("Loại", 12), ("Lý do", 100), ("Thời điểm nạp", 22)]
     ):
-        sheet.write(2, col, header, head)
+        sheet.write_string(2, col, header, head)
         sheet.set_column(col, col, width)
     for r, (name, dataset, reasons, loaded_at) in enumerate(rows, start=3):
-        sheet.write(r, 0, name)
-        sheet.write(r, 1, dataset)
-        sheet.write(r, 2, reasons)
-        sheet.write(r, 3, loaded_at.isoformat(timespec="seconds") if loaded_at else "")
+        text.write(sheet, r, 0, name)
+        text.write(sheet, r, 1, dataset)
+        text.write(sheet, r, 2, reasons)
+        stamp = loaded_at.isoformat(timespec="seconds") if loaded_at else ""
+        text.write(sheet, r, 3, stamp)
+
+
+class _TextCells:
+    """Writes cells from input: numbers as numbers, everything else as a string cell (with the
+    quote prefix when it starts like a formula), None as a blank."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook, properties: dict) -> None:
+        self.plain = workbook.add_format(properties) if properties else None
+        self.quoted = workbook.add_format({**properties, "quote_prefix": True})
+
+    def write(self, sheet: Worksheet, row: int, col: int, value: object) -> None:
+        if value is None:
+            sheet.write_blank(row, col, None, self.plain)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            sheet.write_number(row, col, value, self.plain)
+        else:
+            text = value if isinstance(value, str) else str(value)
+            cell_format = self.quoted if looks_like_formula(text) else self.plain
+            sheet.write_string(row, col, text, cell_format)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 
 import pytest
 
+from connectors import inbox as inbox_module
 from connectors.inbox import take_stable_files
 from connectors.landing import Landing
 
@@ -136,3 +138,194 @@ def test_missing_inbox_is_empty(home, tmp_path):
         tmp_path / "nowhere", Landing(home.landing), state_path=home.state / "x.json"
     )
     assert (result.landed, result.refused, result.waiting) == ([], [], [])
+
+
+# --- names that must never cost a file, a reason, or the rest of the inbox ------------------
+
+
+def _nfd_name(total_bytes: int, extension: str = ".xlsx") -> str:
+    """A Vietnamese name in NFD (combining accents, as macOS writes them) of exactly that size."""
+    words = unicodedata.normalize("NFD", "Báo cáo tiến độ giải ngân vốn Lào Cai quý ba ")
+    stem = ""
+    for ch in words * 20:
+        if len((stem + ch + extension).encode("utf-8")) > total_bytes:
+            break
+        stem += ch
+    stem += "x" * (total_bytes - len((stem + extension).encode("utf-8")))
+    return stem + extension
+
+
+def _reason_files(home) -> list:
+    return sorted((home.quarantine / "inbox").rglob("*.reason.txt"))
+
+
+def test_a_long_nfd_name_of_an_empty_file_is_quarantined_with_its_reason(home, inbox):
+    long_name = _nfd_name(245)
+    assert len(long_name.encode("utf-8")) == 245 and unicodedata.is_normalized("NFD", long_name)
+    (inbox / long_name).write_bytes(b"")
+    (inbox / "bieu01_lao_cai.xlsx").write_bytes(b"the rest of the inbox")
+    _take(home)
+
+    taken = _take(home)
+
+    assert [f.original_name for f in taken.landed] == ["bieu01_lao_cai.xlsx"]
+    assert dict(taken.refused) == {
+        long_name: "the file is empty; ask the sender for the attachment again"
+    }
+    (reason_file,) = _reason_files(home)
+    kept = reason_file.with_name(reason_file.name.removesuffix(".reason.txt"))
+    assert kept.exists() and kept.read_bytes() == b""
+    for stored in (kept, reason_file):
+        assert len(stored.name.encode("utf-8")) <= 200 and stored.name.endswith(
+            (".xlsx", ".reason.txt")
+        )
+    note = reason_file.read_text("utf-8")
+    assert repr(long_name) in note  # the name exactly as it was found
+    assert unicodedata.normalize("NFC", long_name) in note and "empty" in note
+    assert list(inbox.iterdir()) == []
+
+
+# (name in the inbox, None when it lands, else a word of the reason it is quarantined for)
+HOSTILE_NAMES = [
+    ("..evil.xlsx", "starts with a dot"),
+    ("bao..cao.xlsx", None),
+    ("..\\..\\etc\\passwd.csv", "starts with a dot"),
+    ("C:\\Users\\tinh\\bieu01.xlsx", "backslash"),
+    ("C:bieu01.xlsx", None),
+    ("CON.xlsx", None),
+    ("NUL", None),
+    ("-rf --no-preserve-root.xlsx", None),
+    ("--help.csv", None),
+    ("[bold red]Bieu 01[reset].xlsx", None),
+    ("[link=https:evil.example]x.xlsx", None),
+    ("Lào Cai/2024/bieu01.xlsx", None),  # a separator is a folder: walked, and it lands
+    ("..Lào Cai/bieu01.xlsx", "starts with a dot"),  # a folder's name counts too
+    ('=HYPERLINK("https:evil.example","x").xlsx', None),
+    ("=cmd|' -C calc'!A0.csv", None),
+    ("mailto:x@y.csv", None),
+    ("bieu\u202egpj.xlsx", "control characters"),
+    ("new\nline.csv", "control characters"),
+]
+
+
+def test_hostile_names_each_land_or_are_quarantined_and_the_rest_lands(home, inbox):
+    for number, (name, _) in enumerate(HOSTILE_NAMES):
+        (inbox / name).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / name).write_bytes(f"content {number}".encode())
+    (inbox / "ok.xlsx").write_bytes(b"the rest of the inbox")
+    _take(home)
+
+    taken = _take(home)
+
+    landed = {f.extra["inbox_path"] for f in taken.landed}
+    refused = dict(taken.refused)
+    for name, reason in HOSTILE_NAMES:
+        if reason is None:
+            assert name in landed and name not in refused, name
+        else:
+            assert reason in refused[name] and name not in landed, name
+    assert "ok.xlsx" in landed
+    assert len(_reason_files(home)) == sum(r is not None for _, r in HOSTILE_NAMES)
+    for reason_file in _reason_files(home):
+        assert reason_file.read_text("utf-8").startswith("File: ")
+    assert [p for p in inbox.rglob("*") if p.is_file()] == []
+
+
+def test_a_name_that_is_not_utf8_is_quarantined_and_the_state_survives(home, inbox):
+    os.close(os.open(os.fsencode(inbox) + b"/b\xe1o c\xe1o.xlsx", os.O_CREAT | os.O_WRONLY))
+    with open(os.fsencode(inbox) + b"/b\xe1o c\xe1o.xlsx", "wb") as out:
+        out.write(b"latin-1 name")
+    (inbox / "ok.xlsx").write_bytes(b"the rest of the inbox")
+    first = _take(home)  # the look-book holds the odd name between the two looks
+    assert len(first.waiting) == 2
+
+    taken = _take(home)
+
+    assert [f.original_name for f in taken.landed] == ["ok.xlsx"]
+    ((name, reason),) = taken.refused
+    assert name == "b\\xe1o c\\xe1o.xlsx" and "not valid UTF-8" in reason
+    assert len(_reason_files(home)) == 1 and os.listdir(inbox) == []
+
+
+def test_one_file_that_cannot_be_landed_stops_no_other_and_is_taken_later(home, inbox):
+    class BrokenForOne(Landing):
+        broken = True
+
+        def store_file(self, source, path, **meta):
+            if self.broken and path.name == "b.xlsx":
+                raise OSError(5, "Input/output error", str(path))
+            return super().store_file(source, path, **meta)
+
+    landing = BrokenForOne(home.landing)
+    for name in ("a.xlsx", "b.xlsx", "c.xlsx"):
+        (inbox / name).write_bytes(name.encode())
+
+    def take():
+        return take_stable_files(
+            home.inbox,
+            landing,
+            state_path=home.state / "inbox.inbox.json",
+            quarantine=home.quarantine / "inbox",
+        )
+
+    take()
+    taken = take()
+
+    assert sorted(f.original_name for f in taken.landed) == ["a.xlsx", "c.xlsx"]
+    assert taken.refused == [
+        ("b.xlsx", "could not be landed (Input/output error); it stays in the inbox")
+    ]
+    assert os.listdir(inbox) == ["b.xlsx"]
+    landing.broken = False
+    assert [f.original_name for f in take().landed] == ["b.xlsx"]  # remembered: no extra look
+    assert os.listdir(inbox) == []
+
+
+def test_a_file_that_cannot_be_quarantined_stops_no_other(home, inbox, monkeypatch):
+    real_move = inbox_module.shutil.move
+
+    def move(source, target):
+        if source.endswith("empty.csv"):
+            raise OSError(28, "No space left on device")
+        return real_move(source, target)
+
+    monkeypatch.setattr(inbox_module.shutil, "move", move)
+    (inbox / "empty.csv").write_bytes(b"")
+    (inbox / ".hidden.csv").write_bytes(b"hidden")
+    (inbox / "ok.xlsx").write_bytes(b"ok")
+    _take(home)
+
+    taken = _take(home)
+
+    assert [f.original_name for f in taken.landed] == ["ok.xlsx"]
+    refused = dict(taken.refused)
+    assert refused["empty.csv"].endswith(
+        "could not be moved to quarantine (No space left on device)"
+    )
+    assert "starts with a dot" in refused[".hidden.csv"]
+    assert os.listdir(inbox) == ["empty.csv"]
+
+
+def test_a_corrected_resend_of_quarantined_bytes_lands(home, inbox):
+    (inbox / ".bieu01 lao cai.xlsx").write_bytes(b"the same workbook")
+    _take(home)
+    first = _take(home)
+    assert first.landed == [] and len(first.refused) == 1
+
+    (inbox / "bieu01_lao_cai.xlsx").write_bytes(b"the same workbook")
+    _take(home)
+    resent = _take(home)
+
+    assert [f.original_name for f in resent.landed] == ["bieu01_lao_cai.xlsx"]
+    assert resent.refused == [] and resent.landed[0].is_new
+    assert (home.quarantine / "inbox" / "bieu01 lao cai.xlsx").exists()  # the record stays
+
+
+def test_the_same_bad_name_twice_keeps_both_copies_and_both_reasons(home, inbox):
+    for content in (b"", b"x"):
+        (inbox / ".same.xlsx").write_bytes(content)
+        _take(home)
+        assert len(_take(home).refused) == 1
+    kept = sorted(p for p in (home.quarantine / "inbox").iterdir() if p.suffix == ".xlsx")
+    assert sorted(p.read_bytes() for p in kept) == [b"", b"x"]
+    assert len(_reason_files(home)) == 2

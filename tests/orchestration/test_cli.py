@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -9,9 +11,12 @@ from typer.testing import CliRunner
 
 import orchestration
 from connectors.config import load_sources
+from connectors.inbox import take_stable_files
+from connectors.landing import Landing
 from core.home import Home
-from orchestration import serve
+from orchestration import cli, serve
 from orchestration.cli import app
+from orchestration.summary import RunSummary
 from warehouse.connection import connect
 from warehouse.tables import ensure_tables
 
@@ -91,3 +96,73 @@ def test_serve_runs_the_installed_code_whatever_the_current_directory(tmp_path, 
         assert command[command.index("-d") + 1] == str(installed)
         assert command[-2:] == ["-m", "orchestration.definitions"]
         assert options["cwd"] == installed
+
+
+def test_sql_csv_writes_text_that_starts_like_a_formula_as_text(tmp_path):
+    home = Home.resolve(tmp_path / "h").ensure()
+    with connect(home.warehouse) as con:
+        ensure_tables(con)
+
+    def csv_of(query: str) -> list[list[str]]:
+        result = runner.invoke(app, ["sql", query, "--format", "csv", "--home", str(home.root)])
+        assert result.exit_code == 0, result.output
+        return list(csv.reader(io.StringIO(result.output)))
+
+    assert csv_of("select '=1+1' as x") == [["x"], ["'=1+1"]]
+    hostile = (
+        "select '=HYPERLINK(\"http://evil\",\"x\")' as a, '+1' as b, '-2+3' as c, '@SUM(A1)' as d,"
+        " chr(9) || '=1' as e, chr(13) || '=1' as f, -5 as g, 1.5 as h, 'Lào Cai' as i,"
+        " 'mailto:x@y' as j, null as k, '=x' as \"=col\""
+    )
+    header, row = csv_of(hostile)
+    assert header[-1] == "'=col"
+    assert row == [
+        '\'=HYPERLINK("http://evil","x")',
+        "'+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\t=1",
+        "'\r=1",
+        "-5",  # numbers are numbers, negative or not
+        "1.5",
+        "Lào Cai",
+        "mailto:x@y",  # no formula; a CSV cell is never a link
+        "",
+        "'=x",
+    ]
+
+
+def test_ingest_never_overwrites_a_file_of_the_same_name(tmp_path, monkeypatch):
+    home = Home.resolve(tmp_path / "h").ensure()
+    with connect(home.warehouse) as con:
+        ensure_tables(con)
+    first, second = tmp_path / "a" / "bieu01.xlsx", tmp_path / "b" / "bieu01.xlsx"
+    waiting = home.inbox / "bieu01.xlsx"  # dropped earlier, not taken yet
+    for path, content in ((first, b"Lao Cai"), (second, b"Dien Bien"), (waiting, b"Son La")):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    seen: dict[str, bytes] = {}
+
+    def run_takes_the_inbox(h, command, **options):
+        seen.update(
+            {p.relative_to(h.inbox).as_posix(): p.read_bytes() for p in h.inbox.rglob("*.xlsx")}
+        )
+        take_stable_files(
+            h.inbox, Landing(h.landing), state_path=h.state / "t.json", settle_seconds=0.01
+        )
+        return RunSummary(succeeded=True, wall_seconds=0.0)
+
+    monkeypatch.setattr(cli, "_run", run_takes_the_inbox)
+
+    result = runner.invoke(app, ["ingest", str(first), str(second), "--home", str(home.root)])
+
+    assert result.exit_code == 0, result.output
+    assert sorted(seen.values()) == [b"Dien Bien", b"Lao Cai", b"Son La"]
+    assert {Path(rel).name for rel in seen} == {"bieu01.xlsx"}  # the name itself is kept
+    landed = list(Landing(home.landing).files("inbox"))
+    assert sorted(f.path.read_bytes() for f in landed) == [b"Dien Bien", b"Lao Cai", b"Son La"]
+    assert {f.original_name for f in landed} == {"bieu01.xlsx"}
+    assert list(home.inbox.iterdir()) == []  # the ingest's own sub-folders are removed
+    # two files of one name are told apart in the account by the path they were given as
+    assert f"{first}:" in result.output.replace("\n", "")
+    assert f"{second}:" in result.output.replace("\n", "")
