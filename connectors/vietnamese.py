@@ -234,3 +234,49 @@ def _period_from(kind: str, match: re.Match[str]) -> Period | None:
 
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
+
+
+# Dates as Vietnamese write them: day first (31/12/2024, 31-12-2024, 31.12.2024) or in words
+# (ngày 31 tháng 12 năm 2024, on folded text).
+_NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?![\d/.-])")
+_WORDED_DATE = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")
+
+
+def find_dates(text: str) -> list[tuple[str, date | None]]:
+    """Every date written in `text` as (its text, the date), the date None when there is no
+    such day (31/02/2024, 30/13/2024): a typing error to show, never to pass on."""
+    found: list[tuple[str, date | None]] = []
+    text = nfc(text)
+    for match in _NUMERIC_DATE.finditer(text):
+        found.append((match[0], _date_or_none(int(match[4]), int(match[3]), int(match[1]))))
+    for match in _WORDED_DATE.finditer(fold(text)):
+        day, month, year = int(match[1]), int(match[2]), int(match[3])
+        found.append((f"ngày {day} tháng {month} năm {year}", _date_or_none(year, month, day)))
+    return found
+
+
+def parse_vn_date(text: str) -> date:
+    """The one date of `text` (`31/12/2024`, `ngày 31 tháng 12 năm 2024`); raises when there is
+    none or it is a day that does not exist (`31/02/2024`)."""
+    dates = find_dates(text)
+    if not dates:
+        raise InputRejected(f"no date (day/month/year) recognised in {nfc(text).strip()[:80]!r}")
+    written, parsed = dates[0]
+    if parsed is None:
+        raise InputRejected(impossible_date_reason(written))
+    return parsed
+
+
+def impossible_date_reason(written: str) -> str:
+    """Why a written day/month/year is not a date, in both languages."""
+    return (
+        f"{written!r} không phải là một ngày có thật (ngày/tháng/năm) / {written!r} is not a "
+        "date that exists (day/month/year)"
+    )
+
+
+def _date_or_none(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

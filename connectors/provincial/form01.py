@@ -21,10 +21,13 @@ from connectors.provincial.schema import (
     Period,
     ResolvedProvince,
 )
+from connectors.provincial.workbook import DEFAULT_LIMITS, Limits, column_letter, guard, quote
 from connectors.vietnamese import (
     decimals_of,
+    find_dates,
     find_period,
     fold,
+    impossible_date_reason,
     nfc,
     parse_unit,
     parse_vn_number,
@@ -106,8 +109,10 @@ def read_form01(
     reader.read(grid)
     lines = pa.Table.from_pylist(reader.lines, schema=LINE_SCHEMA)
     tolerance = max(1, unit_vnd // 10**reader.decimals)
-    problems = reader.problems + reconcile(
-        lines, tolerance, sheet_name, unit_label=unit_label, unit_vnd=unit_vnd
+    problems = (
+        reader.problems
+        + date_problems(grid, sheet_name)
+        + reconcile(lines, tolerance, sheet_name, unit_label=unit_label, unit_vnd=unit_vnd)
     )
     return ParsedReport(
         form="form01",
@@ -123,33 +128,99 @@ def read_form01(
     )
 
 
-def load_grid(path: Path, sheet: str | None) -> list[tuple[str, list[list[Any]]]]:
-    """Every sheet (or the one asked for) as rows of cell values; text is NFC and stripped."""
-    if not path.is_file():
-        raise ReportReadError("không tìm thấy tệp / file not found", file=str(path))
-    if path.stat().st_size == 0:
-        raise ReportReadError("tệp rỗng (0 byte) / the file is empty", file=path.name)
+class CellError(str):
+    """A formula error cell (#REF!, #VALUE!, #DIV/0! ...): text, never a number or an empty cell."""
+
+
+@dataclass
+class LoadedSheet:
+    name: str
+    state: str  # visible | hidden | veryHidden
+    grid: list[list[Any]]
+
+
+_STATES = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}
+
+
+def load_sheets(
+    path: Path,
+    sheet: str | None = None,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    include_hidden: bool = True,
+) -> list[LoadedSheet]:
+    """Every sheet (or the one asked for) as rows of cell values, after `workbook.guard` has
+    checked the file is safe to inflate; text is NFC and stripped, formula errors `CellError`."""
+    path = Path(path)
+    info = guard(path, limits=limits)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        names = workbook.sheet_names
-        if sheet is not None and sheet not in names:
-            raise ReportReadError(
-                f"không có biểu {sheet!r}; tệp có các biểu {', '.join(names)} / "
-                f"no sheet {sheet!r} in the workbook",
-                file=path.name,
-            )
-        chosen = [sheet] if sheet is not None else names
-        sheets = [
-            (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-            for name in chosen
-        ]
+        with CalamineWorkbook.from_path(str(path)) as workbook:
+            metadata = workbook.sheets_metadata
+            names = [m.name for m in metadata]
+            states = {
+                m.name: _STATES.get(str(m.visible).rsplit(".", 1)[-1], "visible") for m in metadata
+            }
+            if sheet is not None and sheet not in names:
+                raise ReportReadError(
+                    f"không có biểu {sheet!r}; tệp có các biểu {', '.join(names)[:200]} / "
+                    f"no sheet {sheet!r} in the workbook",
+                    file=path.name,
+                )
+            if len(names) > limits.sheets:
+                raise ReportReadError(
+                    f"bảng tính có {len(names):,} biểu (tối đa {limits.sheets}) / the workbook has "
+                    f"{len(names):,} sheets: not a provincial report",
+                    file=path.name,
+                )
+            chosen = [sheet] if sheet is not None else names
+            if sheet is None and not include_hidden:
+                chosen = [n for n in names if states[n] == "visible"]
+            loaded = []
+            for name in chosen:
+                data = workbook.get_sheet_by_name(name)
+                _check_extent(path, name, data.end, limits)
+                rows = data.to_python(skip_empty_area=False)
+                grid = [[_clean(v) for v in row] for row in rows]
+                guarded = info.sheet(name)
+                for (r, c), text in (guarded.errors if guarded else {}).items():
+                    if 0 < r <= len(grid) and 0 <= c < len(grid[r - 1]):
+                        grid[r - 1][c] = CellError(text)
+                loaded.append(LoadedSheet(name, states[name], grid))
     except (CalamineError, ValueError, OSError) as exc:
         raise ReportReadError(
-            f"không đọc được tệp như một bảng tính Excel (.xlsx/.xls): {exc} / "
-            "the file is not a readable spreadsheet",
+            "không đọc được tệp như một bảng tính Excel (.xlsx/.xls): "
+            f"{quote(str(exc))} / the file is not a readable spreadsheet",
             file=path.name,
         ) from exc
-    return [(name, [[_clean(v) for v in row] for row in rows]) for name, rows in sheets]
+    return loaded
+
+
+def load_grid(
+    path: Path, sheet: str | None, *, limits: Limits = DEFAULT_LIMITS
+) -> list[tuple[str, list[list[Any]]]]:
+    """The visible sheets (or the one asked for, whatever its state) as rows of cell values.
+
+    Hidden and very hidden sheets are never read unless named: a stale copy or another
+    province's sheet must not be taken for the report.
+    """
+    sheets = load_sheets(path, sheet, limits=limits, include_hidden=False)
+    return [(s.name, s.grid) for s in sheets]
+
+
+def _check_extent(path: Path, sheet: str, end: tuple[int, int] | None, limits: Limits) -> None:
+    """calamine's own extent, before the grid is built (what the guard cannot see in .xls)."""
+    if end is None:
+        return
+    rows, columns = end[0] + 1, end[1] + 1
+    if rows > limits.rows or columns > limits.columns or rows * columns > limits.cells:
+        raise ReportReadError(
+            f"biểu có dữ liệu đến ô {column_letter(end[1])}{rows}, quá xa (tối đa "
+            f"{limits.rows:,} dòng × {limits.columns} cột, {limits.cells:,} ô) / a cell far "
+            "outside any report: delete the stray cells and save again",
+            file=path.name,
+            sheet=sheet,
+            row=rows,
+        )
 
 
 def _clean(value: Any) -> Any:
@@ -157,18 +228,51 @@ def _clean(value: Any) -> Any:
 
 
 def _open(path: Path, sheet: str | None) -> tuple[str, list[list[Any]], _Header]:
-    sheets = load_grid(path, sheet)
-    for name, grid in sheets:
-        header = _find_header(grid)
+    sheets = load_sheets(path, sheet)
+    readable = [s for s in sheets if sheet is not None or s.state == "visible"]
+    for loaded in readable:
+        header = find_header(loaded.grid)
         if header is not None:
-            return name, grid, header
-    where = sheets[0][0] if sheet is not None and sheets else None
+            return loaded.name, loaded.grid, header
+    hidden = [s for s in sheets if s not in readable and find_header(s.grid) is not None]
+    if hidden:
+        names = ", ".join(repr(s.name) for s in hidden)[:200]
+        raise ReportReadError(
+            f"bảng Biểu 01 chỉ có ở biểu bị ẩn {names}; biểu ẩn không được đọc: hiện biểu đó "
+            f"(Unhide) hoặc xoá các biểu cũ rồi gửi lại / the only Form 01 table is on hidden "
+            f"sheet {names}: hidden sheets are not read; unhide it or remove stale sheets",
+            file=path.name,
+        )
+    where = sheets[0].name if sheet is not None and sheets else None
     raise ReportReadError(
         "không tìm thấy bảng số liệu Biểu 01 (dòng tiêu đề có cột kế hoạch vốn và cột giải "
         "ngân) / no Form 01 table found (a header with plan and disbursement columns)",
         file=path.name,
         sheet=where,
     )
+
+
+def date_problems(grid: list[list[Any]], sheet: str) -> list[Problem]:
+    """A located blocking problem for every day written in a text cell that does not exist
+    (31/02/2024): Excel keeps such a typing error as text, and it must not pass unread."""
+    problems = []
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            if (
+                not isinstance(value, str)
+                or len(value) < 8
+                or not any(ch.isdigit() for ch in value)
+            ):
+                continue
+            for written, parsed in find_dates(value):
+                if parsed is None:
+                    cell = f"{column_letter(c)}{r + 1}"
+                    problems.append(
+                        Problem(
+                            f"ô {cell}: {impossible_date_reason(written)}", sheet, r + 1, "date"
+                        )
+                    )
+    return problems
 
 
 def cell_text(value: Any) -> str:
@@ -213,7 +317,8 @@ def _is_label(folded: str) -> bool:
     )
 
 
-def _find_header(grid: list[list[Any]]) -> _Header | None:
+def find_header(grid: list[list[Any]]) -> _Header | None:
+    """The first Form 01 table header of a sheet, or None."""
     for top in range(len(grid)):
         groups = {
             c: _group_of(fold(v)) for c, v in enumerate(grid[top]) if isinstance(v, str) and v
@@ -409,13 +514,22 @@ class _TableReader:
         for column in AMOUNT_COLUMNS:
             index = self.header.amounts.get(column)
             raw = row[index] if index is not None and index < len(row) else None
+            cell = f"{column_letter(index or 0)}{excel_row}"
+            if isinstance(raw, CellError):
+                self.problem(
+                    excel_row,
+                    f"ô {cell} là lỗi công thức {quote(raw)}, không phải số: sửa công thức rồi gửi "
+                    f"lại / cell {cell} holds the formula error {quote(raw)}, not an amount",
+                )
+                values[column] = None
+                continue
             try:
                 number = parse_vn_number(raw)
             except InputRejected:
-                cell = f"{_column_letter(index or 0)}{excel_row}"
                 self.problem(
                     excel_row,
-                    f"ô {cell} không phải là số ({cell_text(raw)!r}) / cell {cell} is not a number",
+                    f"ô {cell} không phải là số ({quote(cell_text(raw))}) / cell {cell} is not a "
+                    "number",
                 )
                 number = None
             if number is not None:
@@ -567,12 +681,3 @@ def _classify(
     if _TOTAL_WORDS.match(fs) and not fl:
         return "grand_total", None, None, None
     return None, None, None, None
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters

@@ -7,6 +7,7 @@ The files are read by what they are (CSV export, beneficiary list or Form 01), n
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -14,6 +15,7 @@ import pyarrow as pa
 from connectors.landing import LandedFile
 from connectors.provincial.form02 import BENEFICIARY_SCHEMA
 from connectors.provincial.schema import LINE_SCHEMA
+from connectors.provincial.workbook import sniff
 
 REPORT_COLUMNS = pa.schema(
     [
@@ -51,19 +53,38 @@ TEXT_EXTENSIONS = {"csv", "txt", "tsv"}
 
 
 def read_provincial_file(landed: LandedFile) -> tuple[str, list[Any]]:
-    """The dataset and the reports of one provincial file. Form 02 is pseudonymised by its
-    reader: names and IDs stay in landing."""
+    """The dataset and the reports of one provincial file, read by what its bytes are (a zip
+    workbook, an OLE .xls, text), never by its extension. Form 02 is pseudonymised by its
+    reader: names and IDs stay in landing. (The loader names the file as it was sent.)"""
     from connectors.provincial.flat_csv import read_flat_csv
     from connectors.provincial.form01 import read_form01
-    from connectors.provincial.form02 import looks_like_form02, read_form02
+    from connectors.provincial.form02 import read_form02
     from connectors.pseudonymise import Pseudonymiser
 
-    ext = landed.extension.lower()
-    if ext in TEXT_EXTENSIONS:
-        return "flat_csv", read_flat_csv(landed.path)
-    if looks_like_form02(landed.path):
-        return "form02", [read_form02(landed.path, pseudonymiser=Pseudonymiser.from_env())]
-    return "form01", [read_form01(landed.path)]
+    path = landed.path
+    kind = sniff(path) if path.is_file() else "missing"
+    if kind == "text" or (
+        kind in ("missing", "empty") and landed.extension.lower() in TEXT_EXTENSIONS
+    ):
+        return "flat_csv", read_flat_csv(path)
+    if _form_of(path) == "form02":
+        return "form02", [read_form02(path, pseudonymiser=Pseudonymiser.from_env())]
+    return "form01", [read_form01(path)]
+
+
+def _form_of(path: Path) -> str:
+    """form02 when a visible sheet's first table header is a beneficiary list's (citizen ID
+    and amount columns), wherever it sits; form01 otherwise (its reader says what is wrong)."""
+    from connectors.provincial.form01 import find_header, load_grid
+    from connectors.provincial.form02 import _find_header as find_form02_header
+
+    for _, grid in load_grid(path, None):
+        form01, form02 = find_header(grid), find_form02_header(grid)
+        if form02 is not None and (form01 is None or form02[0] < form01.first_row):
+            return "form02"
+        if form01 is not None:
+            return "form01"
+    return "form01"
 
 
 def report_rows(report: Any, dataset: str, index: int) -> pa.Table:
