@@ -4,12 +4,28 @@ Each landed unit (a file, or a finished pull) becomes one batch. Loading is idem
 batch's rows replace whatever it had before, so `mtqg replay` rebuilds raw from landing alone.
 A unit that cannot be read still becomes a batch — no rows, and a blocking problem saying why —
 so nothing is silently dropped and one bad file never stops the others.
+
+Personal data (Decree 13/2023/NĐ-CP): the ledger is read by people — the gate copies it to
+`quality.batch_status`, the alerts, the quality page and the report quote it — so every reason,
+sheet name and original file name written to `raw.batches` / `raw.batch_problems` passes through
+`connectors.personal_data.redact` (a CCCD in `bao_cao_001234567890.xlsx` becomes
+`bao_cao_[CCCD đã ẩn].xlsx`), and the batch handed back to the caller is redacted the same way,
+so its log lines are too. The landing zone keeps the payload and its sidecar as they arrived
+(the sender's own name for the file): that is the personal zone, read by no person.
+
+A reader's unforeseen error is logged with its type, the batch and the code's stack frames, never
+with the exception's message or the values of local variables: the message of a parser's error
+quotes the cell it choked on. Nothing richer is logged at any level (DEBUG logs end up in the
+same Dagster event log and in `$MTQG_HOME/logs`); an engineer who needs the message reads the
+landed file with the reader by hand.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 import duckdb
 import pyarrow as pa
@@ -18,6 +34,7 @@ from connectors.batches import Batch, LandedUnit, Problem
 from connectors.kinds import kind_of
 from connectors.kinds.base import SourceKind
 from connectors.landing import LandedFile, Landing
+from connectors.personal_data import redact
 from connectors.source_models import SourceModel
 from core.errors import ConfigError, InputRejected
 from core.home import Home
@@ -77,9 +94,15 @@ def read_unit(kind: SourceKind, source: SourceModel, unit: LandedUnit) -> Batch:
     except ConfigError:
         raise  # the configuration is wrong, not the file: fix it, and the file loads as it is
     except Exception as exc:  # a reader's bug or a file no reader foresaw: quarantine, go on
-        # The message may quote cell contents (personal data): the type goes to the reason,
-        # the details to the log only.
-        log.exception("reading %s (%s) failed", unit.batch_id[:24], kind.name)
+        # The message may quote cell contents (personal data): the type goes to the reason and
+        # the log, with the stack frames (code, not data); the message goes nowhere.
+        log.error(
+            "reading %s (%s) failed with %s (message withheld: it may quote the file's cells)\n%s",
+            unit.batch_id[:24],
+            kind.name,
+            type(exc).__name__,
+            _frames(exc),
+        )
         reason = (
             f"file {unit.name}: could not be read ({type(exc).__name__}); the file is kept in "
             "landing and the data engineers have the details in the run's log"
@@ -97,6 +120,7 @@ def write_batch(
     unknown = {f"raw.{t}" for t in batch.tables} - set(kind_tables)
     if unknown:
         raise ValueError(f"kind {batch.source_kind} does not declare {sorted(unknown)}")
+    redact_ledger(batch)
     ledger = pa.Table.from_pylist(
         [
             {
@@ -136,6 +160,34 @@ def write_batch(
         batch.rows_loaded,
         len(batch.problems),
     )
+
+
+def redact_ledger(batch: Batch) -> Batch:
+    """The batch with its original name and every problem's reason and sheet redacted (in
+    place: the caller's batch, and everything it logs, no longer holds an ID or a phone)."""
+    batch.original_name = redact(batch.original_name)
+    batch.problems = [
+        replace(p, reason=redact(p.reason) or "", sheet=redact(p.sheet)) for p in batch.problems
+    ]
+    return batch
+
+
+def _frames(exc: BaseException) -> str:
+    """Where an exception (and those it came from) was raised: files, lines, functions and
+    types, without messages or local values."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = traceback.extract_tb(current.__traceback__)
+        parts.insert(
+            0,
+            "".join(f"  {f.filename}:{f.lineno} in {f.name}\n" for f in frames)
+            + f"{type(current).__module__}.{type(current).__qualname__}",
+        )
+        current = current.__cause__ or current.__context__
+    return "\nwhich caused\n".join(parts)
 
 
 def _stamped(rows: pa.Table, schema: pa.Schema, batch: Batch) -> pa.Table:

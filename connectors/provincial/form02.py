@@ -2,12 +2,19 @@
 
 Names and citizen IDs are personal data (Decree 13/2023/NĐ-CP): they are read from the cell,
 the ID is turned into a keyed pseudonym, and neither ever reaches the table, a problem or a log.
+Officers also type IDs and phone numbers where they do not belong, so every text that reaches
+the table (village, commune, district, ethnicity, support content, sheet and sender names) is
+passed through `connectors.personal_data.redact_cell`; an amount cell holding an ID or a phone
+number is a located blocking problem, never a figure; and a reason never quotes a cell above the
+table unless it is the sender's institutional line (a contact line such as "Người lập biểu:
+…, CCCD …, ĐT …" is shown as `[đã ẩn]`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,6 +24,7 @@ import pyarrow as pa
 
 from connectors.admin_units import ProvinceDirectory, default_directory
 from connectors.batches import Problem
+from connectors.personal_data import contains_personal_data, redact, redact_cell
 from connectors.provincial.form01 import (
     FOOTER,
     cell_text,
@@ -45,6 +53,16 @@ BENEFICIARY_SCHEMA = pa.schema(
         ("support_year", pa.int32()),
         ("is_repeat_household", pa.bool_()),  # the same pseudonym appears on an earlier row
     ]
+)
+
+# A household's support is tens of millions of đồng; beyond this an amount cannot be right (most
+# often it is an ID or a phone number typed in the amount column: 099123456726 triệu đồng).
+MAX_HOUSEHOLD_VND = 10_000_000_000
+# Lines above the table that may be quoted in a reason: the sender's institution and the form's
+# own titles. Anything else (a contact line, a person's name) is shown as `[đã ẩn]`.
+_INSTITUTIONAL = re.compile(
+    r"^(ubnd|uy ban|so|ban|phong|tinh|thanh pho|tp|huyen|xa|danh sach|bieu|don vi|"
+    r"cong hoa|doc lap)\b"
 )
 
 # Header meanings, tried in order on the folded header text.
@@ -99,10 +117,11 @@ def read_form02(
             "no Form 02 table found (a header with name and citizen ID columns)",
             file=path.name,
         )
-    sheet, grid, (header_row, columns) = found
+    sheet_name, grid, (header_row, columns) = found
+    sheet = redact(sheet_name) or sheet_name
 
     def fail(reason: str) -> ReportReadError:
-        return ReportReadError(reason, file=path.name, sheet=sheet)
+        return ReportReadError(redact(reason) or reason, file=path.name, sheet=sheet)
 
     above = grid[:header_row]
     header_texts = [cell_text(v) for v in grid[header_row] if cell_text(v)]
@@ -119,10 +138,10 @@ def read_form02(
     period = _period(rows, above)
     if period is None:
         raise fail("không xác định được năm hỗ trợ / the support year cannot be found")
-    sender, province = find_sender(above, directory, period, fail)
+    sender, province = find_sender(above, directory, period, _masking(above, fail))
     return BeneficiaryReport(
         form="form02",
-        sender_name=sender,
+        sender_name=redact(sender) or sender,
         province=province,
         period=period,
         unit=unit_label,
@@ -131,6 +150,26 @@ def read_form02(
         rows_read=rows_read,
         problems=problems,
     )
+
+
+def _masking(
+    above: list[list[Any]], fail: Callable[[str], ReportReadError]
+) -> Callable[[str], ReportReadError]:
+    """`fail`, with every cell above the table that a reason quotes and that is not an
+    institution's line replaced by `[đã ẩn]` (the sender error lists the lines it tried)."""
+    private = {
+        text
+        for row in above
+        for text in (cell_text(v) for v in row)
+        if text and (contains_personal_data(text) or not _INSTITUTIONAL.match(fold(text)))
+    }
+
+    def masked(reason: str) -> ReportReadError:
+        for text in sorted(private, key=len, reverse=True):
+            reason = reason.replace(repr(text), "'[đã ẩn]'")
+        return fail(reason)
+
+    return masked
 
 
 def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
@@ -191,13 +230,35 @@ def _read_rows(
             # the reason names what is wrong, never the value
             problem(f"dòng {excel_row}: {exc.reason}", "personal_data")
             pseudonym = None
+        amount_vnd: int | None = None
         try:
             number = parse_vn_number(raw_amount)
         except InputRejected:
             number = None
+            unreadable = True
+        else:
+            unreadable = False
+        if _amount_is_identifier(raw_amount, number, unit_vnd):
+            # the value is never repeated: it is most likely someone's ID or phone number
+            problem(
+                f"dòng {excel_row}: số tiền hỗ trợ có dạng số CCCD/CMND hoặc số điện thoại, "
+                "không phải một số tiền (giá trị không được nhắc lại ở đây) / "
+                f"row {excel_row}: the amount looks like a citizen ID or a phone number, not a "
+                "sum of money (the value is not repeated here)",
+                "personal_data",
+            )
+        elif unreadable:
             problem(
                 f"dòng {excel_row}: số tiền hỗ trợ không phải là số / the amount is not a number"
             )
+        elif number is not None and abs(number * unit_vnd) > MAX_HOUSEHOLD_VND:
+            problem(
+                f"dòng {excel_row}: số tiền hỗ trợ lớn hơn 10 tỷ đồng cho một hộ, không thể đúng "
+                f"/ row {excel_row}: the amount is more than 10 billion đồng for one household, "
+                "which cannot be right"
+            )
+        elif number is not None:
+            amount_vnd = to_vnd(number, unit_vnd)
         year = _year(cell(row, "year"))
         if year is None:
             problem(f"dòng {excel_row}: năm hỗ trợ không hợp lệ / invalid support year")
@@ -206,12 +267,12 @@ def _read_rows(
                 "source_sheet": sheet,
                 "source_row": excel_row,
                 "household_pseudonym": pseudonym,
-                "ethnicity": cell_text(cell(row, "ethnicity")) or None,
-                "village_name": cell_text(cell(row, "village")) or None,
-                "commune_name": cell_text(cell(row, "commune")) or None,
-                "district_name": cell_text(cell(row, "district")) or None,
-                "support_content": cell_text(cell(row, "content")) or None,
-                "amount_vnd": None if number is None else to_vnd(number, unit_vnd),
+                "ethnicity": redact_cell(cell(row, "ethnicity")),
+                "village_name": redact_cell(cell(row, "village")),
+                "commune_name": redact_cell(cell(row, "commune")),
+                "district_name": redact_cell(cell(row, "district")),
+                "support_content": redact_cell(cell(row, "content")),
+                "amount_vnd": amount_vnd,
                 "support_year": year,
                 "is_repeat_household": pseudonym is not None and pseudonym in seen,
             }
@@ -219,6 +280,23 @@ def _read_rows(
         if pseudonym is not None:
             seen.add(pseudonym)
     return rows, problems, rows_read
+
+
+def _amount_is_identifier(raw: Any, number: Any, unit_vnd: int) -> bool:
+    """Whether an amount cell has the shape of a citizen ID or a phone number, not of money:
+    text of 9–12 digits starting with 0 (amounts never do) or with +84, however grouped; or a
+    whole number of 9–12 digits that, in the stated unit, is beyond any household's support
+    (a number cell drops the ID's leading zero: 099123456726 → 99,123,456,726)."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        digits = re.sub(r"[\s.\-\u2010\u2011\u2013\u00a0]", "", text)
+        if digits.startswith(("+84", "(+84)")) and contains_personal_data(text):
+            return True
+        if digits.isdigit() and digits.startswith("0") and 9 <= len(digits) <= 12:
+            return True
+    if number is None or number != number.to_integral_value():
+        return False
+    return 10**8 <= abs(number) < 10**12 and abs(number * unit_vnd) > MAX_HOUSEHOLD_VND
 
 
 def _year(value: Any) -> int | None:

@@ -164,3 +164,131 @@ def test_invalid_citizen_ids_are_refused_without_echoing_them(raw):
         normalise_citizen_id(raw)
     if raw:
         assert str(raw) not in str(err.value)
+
+
+# --- personal data typed where it does not belong ------------------------------------------
+
+HEADER = [
+    "STT",
+    "Họ và tên chủ hộ",
+    "Số CCCD/CMND",
+    "Dân tộc",
+    "Thôn/bản",
+    "Xã",
+    "Huyện",
+    "Nội dung hỗ trợ",
+    "Số tiền hỗ trợ",
+    "Năm hỗ trợ",
+]
+CONTACT = "Người lập biểu: Nguyễn Văn A, CCCD 001234567890, ĐT 0912 345 678"
+# every value planted below, as typed and with its separators removed
+PLANTED = [
+    "001234567890",
+    "0912 345 678",
+    "0912345678",
+    "Nguyễn Văn A",
+    "034 185 000 123",
+    "034185000123",
+    "0987.654.321",
+    "0987654321",
+    "0356123456",
+    "012345678",
+    "099123456726",
+    "99123456726",
+    "011085499189",
+]
+
+
+def _write(path, rows, sheet="Bieu02"):
+    workbook = xlsxwriter.Workbook(str(path))
+    worksheet = workbook.add_worksheet(sheet)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                worksheet.write(r, c, value)
+    workbook.close()
+    return path
+
+
+def _household(stt, content="Hỗ trợ nhà ở", village="Bản Co Muông", commune="Xã Pú Nhi", **kw):
+    row = [
+        stt,
+        kw.get("name", "Quàng Thị Hoa"),
+        kw.get("cid", "011085499189"),
+        "Thái",
+        village,
+        commune,
+        kw.get("district", "Huyện Điện Biên Đông"),
+        content,
+        kw.get("amount", 22.5),
+        2024,
+    ]
+    return row
+
+
+def _leaky_rows(top=("UBND TỈNH ĐIỆN BIÊN",)):
+    return [
+        list(top),
+        [CONTACT],
+        ["DANH SÁCH HỘ ĐƯỢC HỖ TRỢ NHÀ Ở THEO DỰ ÁN 1 - CHƯƠNG TRÌNH MTQG 1719 NĂM 2024"],
+        [None] * 7 + ["Đơn vị tính: triệu đồng"],
+        [],
+        HEADER,
+        _household(1, content="Hỗ trợ nhà ở (CCCD 034 185 000 123)"),
+        _household(2, cid="011392868783", village="Bản Co Muông - ĐT 0987.654.321"),
+        _household(3, cid="011083298606", commune="Xã Pú Nhi 0356123456"),
+        _household(4, cid="011287143744", district="Huyện Điện Biên 012345678"),
+        _household(5, cid="011275087197", amount="099123456726"),
+        _household(6, cid="011175607219", amount=99123456726),
+        _household(7, cid="011091966488", amount=12_000),  # 12 000 triệu = 12 tỷ: implausible
+        _household(8, cid="011168045707", name="Lò Văn B 001199004455", amount=40),
+    ]
+
+
+def test_ids_and_phones_typed_in_free_text_never_leave_the_reader(tmp_path, pseudonymiser):
+    path = _write(tmp_path / "b02.xlsx", _leaky_rows())
+
+    report = read_form02(path, pseudonymiser=pseudonymiser)
+
+    assert report.sender_name == "UBND TỈNH ĐIỆN BIÊN"
+    lines = {r["source_row"]: r for r in report.beneficiaries.to_pylist()}
+    assert lines[7]["support_content"] == "Hỗ trợ nhà ở (CCCD [CCCD đã ẩn])"
+    assert lines[8]["village_name"] == "Bản Co Muông - ĐT [SĐT đã ẩn]"
+    assert lines[9]["commune_name"] == "Xã Pú Nhi [SĐT đã ẩn]"
+    assert lines[10]["district_name"] == "Huyện Điện Biên [CMND đã ẩn]"
+    assert lines[7]["amount_vnd"] == 22_500_000 and lines[14]["amount_vnd"] == 40_000_000
+    # an ID typed as an amount is a located blocking problem, not 99,123,456,726 triệu đồng
+    assert lines[11]["amount_vnd"] is None and lines[12]["amount_vnd"] is None
+    assert lines[13]["amount_vnd"] is None
+    located = [(p.row, p.check, p.blocking) for p in report.problems]
+    assert located == [(11, "personal_data", True), (12, "personal_data", True), (13, "read", True)]
+    assert "looks like a citizen ID" in report.problems[0].reason
+    assert "10 billion" in report.problems[2].reason
+    visible = repr(report) + str(report.beneficiaries.to_pylist())
+    assert [s for s in PLANTED if s in visible] == []
+    assert not [s for s in ("Lò Văn B", "001199004455") if s in visible]
+
+
+def test_the_sender_error_never_echoes_a_contact_line(tmp_path, pseudonymiser):
+    path = _write(tmp_path / "b02.xlsx", _leaky_rows(top=("Phòng Dân tộc",)))
+
+    with pytest.raises(ReportReadError) as err:
+        read_form02(path, pseudonymiser=pseudonymiser)
+
+    message = str(err.value)
+    assert "không xác định được tỉnh" in message and "[đã ẩn]" in message
+    assert [s for s in PLANTED if s in message] == []
+
+
+def test_pseudonyms_are_stable_under_one_key_and_differ_under_another(tmp_path):
+    path = _write(tmp_path / "b02.xlsx", _leaky_rows())
+
+    def pseudonyms(key):
+        report = read_form02(path, pseudonymiser=Pseudonymiser.from_env({KEY_VARIABLE: key}))
+        return report.beneficiaries.column("household_pseudonym").to_pylist()
+
+    first = pseudonyms(KEY)
+    assert pseudonyms(KEY) == first and len(set(first)) == 8
+    other = pseudonyms("another-key-for-tests")
+    assert not set(other) & set(first)
+    assert [s for s in PLANTED if s in str(first + other)] == []
