@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.landing import LandedFile
+from connectors.personal_data import redact
 from connectors.provincial.form02 import BENEFICIARY_SCHEMA
 from connectors.provincial.schema import LINE_SCHEMA
 from connectors.provincial.workbook import sniff
@@ -97,7 +99,7 @@ def report_rows(report: Any, dataset: str, index: int) -> pa.Table:
         "source_file_sha256": None,
         "report_index": index,
         "form": report.form,
-        "sender_name": report.sender_name,
+        "sender_name": redact(report.sender_name),
         "province_name": report.province.name,
         "admin_era": report.province.admin_era,
         "province_code_as_reported": report.province.code_as_reported,
@@ -114,4 +116,18 @@ def report_rows(report: Any, dataset: str, index: int) -> pa.Table:
         else rows.column(f.name).cast(f.type)
         for f in schema
     }
+    if "label" in columns:
+        columns["label"] = _redacted(columns["label"])
     return pa.table(columns, schema=schema)
+
+
+def _redacted(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Free text with identifiers hidden; only texts holding nine digits or more are looked at
+    (a line label rarely does), so large CSV exports stay fast."""
+    suspect = pc.match_substring_regex(texts, r"(?:\d\D{0,2}){9}|@").to_pylist()
+    if not any(suspect):
+        return texts
+    values = texts.to_pylist()
+    return pa.array(
+        [redact(v) if hit else v for v, hit in zip(values, suspect, strict=True)], type=pa.string()
+    )

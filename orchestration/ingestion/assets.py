@@ -3,6 +3,7 @@
 import dagster as dg
 
 from connectors.kinds import fetch_source, kind_of
+from connectors.personal_data import redact
 from connectors.source_models import SourceModel
 from core.errors import SourceError
 from orchestration.resources import MtqgHome
@@ -43,7 +44,7 @@ def landing_asset(source: SourceModel) -> dg.AssetsDefinition:
             )
             return
         for name, reason in result.refused:
-            context.log.warning(f"{source.name}: refused {name}: {reason}")
+            context.log.warning(f"{source.name}: refused {redact(name)}: {redact(reason)}")
         for note in result.notes:
             context.log.info(f"{source.name}: {note}")
         yield dg.MaterializeResult(
@@ -52,7 +53,7 @@ def landing_asset(source: SourceModel) -> dg.AssetsDefinition:
                 "new": result.new,
                 "unchanged": result.unchanged,
                 "refused": len(result.refused),
-                "files": [f.original_name or f.path.name for f in result.landed][:50],
+                "files": [redact(f.original_name or f.path.name) for f in result.landed][:50],
             }
         )
         yield dg.AssetCheckResult(check_name=SOURCE_REACHABLE, passed=True)
