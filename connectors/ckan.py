@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 from connectors.cursors import CursorStore
 from connectors.http import HttpClient, NotModified, redact
 from connectors.landing import LandedFile, Landing
-from connectors.paginators import OffsetPaginator
+from connectors.paginators import ListingKeptShrinking, OffsetPaginator
 from core.errors import SourceError
 
 log = logging.getLogger("mtqg.connectors.ckan")
@@ -105,6 +105,11 @@ class CkanClient:
 
         Raises SourceError naming the portal and URL when the portal answers `success: false`
         or something that is not a package_search answer.
+
+        A package published while we page repeats one package across pages (given once; the
+        newcomer comes with the next sync). One deleted while we page would make the next page
+        skip a package: when `count` shrinks the listing starts again from the first page,
+        still giving each package once.
         """
         url = f"{self.portal_url}/api/3/action/package_search"
         paginator = OffsetPaginator(rows or self.rows)
@@ -125,7 +130,10 @@ class CkanClient:
                     continue
                 seen.add(key)
                 yield package
-            params = paginator.next_params(response.data)
+            try:
+                params = paginator.next_params(response.data)
+            except ListingKeptShrinking as exc:
+                raise SourceError(self.http.source, response.url, str(exc)) from None
 
 
 def select_resources(

@@ -23,7 +23,7 @@ from connectors.auth import OAuth2ClientCredentials
 from connectors.cursors import CursorStore
 from connectors.http import HttpClient, JsonResponse
 from connectors.landing import LandedFile, Landing
-from connectors.paginators import PageNumberPaginator
+from connectors.paginators import ListingKeptShrinking, PageNumberPaginator
 from core.errors import InputRejected, SourceError
 
 COLLECTIONS = (
@@ -201,6 +201,12 @@ def pull_collection(
     The cursor is not moved here: the returned pull's `commit()` moves it, once the caller has
     landed the pull's manifest. A failure raises SourceError (pages already landed stay, and the
     next pull asks for them again).
+
+    Records shifting between page requests: one inserted ahead repeats a record across two
+    pages (kept once by `ministry_records`) and is itself pulled next time; one removed ahead
+    would make the next page skip a record, so when the gateway's `total` shrinks the pull
+    starts again from page 1 and the pages gathered so far are dropped from it (they stay in
+    landing, listed by no manifest). A collection that keeps shrinking fails the pull.
     """
     _check_collection(collection)
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
@@ -250,7 +256,13 @@ def pull_collection(
             updated_at = _record_updated_at(record, source, response.url, page_no, position)
             newest = updated_at if newest is None else max(newest, updated_at)
             count += 1
-        page_params = paginator.next_params(response.data)
+        try:
+            page_params = paginator.next_params(response.data)
+        except ListingKeptShrinking as exc:
+            raise SourceError(source, response.url, str(exc)) from None
+        if paginator.restarted:
+            landed, count = [], 0
+            newest = _parse_timestamp(previous) if previous else None
     return Pull(
         batch_id=batch_id,
         collection=collection,

@@ -14,8 +14,11 @@ Usage::
 Fault kinds (per path prefix, for the next `times` matching requests, first added first used):
 `status` (answer `status`, with `Retry-After` when given), `delay` (sleep `delay` seconds, then
 answer normally: triggers client timeouts), `reset` (close the socket without answering),
-`truncate` (announce a longer Content-Length than the body sent, then close), `invalid_body`
-(answer 200 with a body that is neither valid JSON nor XML).
+`truncate` (announce a longer Content-Length than the body sent, then close), `cut` (send half
+the body with a Content-Length that matches it: JSON or XML cut short, as by a proxy),
+`invalid_body` (answer 200 with a body that is neither valid JSON nor XML) and `mutate` (call
+`action()` — e.g. change the data — then answer normally: records shifting between pages).
+`after=N` lets the first N matching requests through untouched (a fault on page 2 of a pull).
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-FAULT_KINDS = frozenset({"status", "delay", "reset", "truncate", "invalid_body"})
+FAULT_KINDS = frozenset({"status", "delay", "reset", "truncate", "cut", "invalid_body", "mutate"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ class Fault:
     status: int = 503
     retry_after: str | None = None
     delay: float = 0.0
+    after: int = 0
+    action: Callable[[], None] | None = None
 
 
 class Faults:
@@ -91,16 +97,25 @@ class Faults:
         status: int = 503,
         retry_after: str | None = None,
         delay: float = 0.0,
+        after: int = 0,
+        action: Callable[[], None] | None = None,
     ) -> None:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(FAULT_KINDS)}")
+        if kind == "mutate" and action is None:
+            raise ValueError("a `mutate` fault needs an `action`")
         with self._lock:
-            self._faults.append(Fault(prefix, kind, times, status, retry_after, delay))
+            self._faults.append(
+                Fault(prefix, kind, times, status, retry_after, delay, after, action)
+            )
 
     def take(self, path: str) -> Fault | None:
         with self._lock:
             for fault in self._faults:
                 if fault.times > 0 and path.startswith(fault.prefix):
+                    if fault.after > 0:
+                        fault.after -= 1  # let this one through; the next matching may fault
+                        continue
                     fault.times -= 1
                     return fault
         return None
@@ -216,9 +231,13 @@ def _handler_for(server: DemoServer) -> type[BaseHTTPRequestHandler]:
                 return
             if fault is not None and fault.kind == "delay":
                 time.sleep(fault.delay)
+            if fault is not None and fault.kind == "mutate" and fault.action is not None:
+                fault.action()
             reply = server.handle(request)
             if fault is not None and fault.kind == "invalid_body":
                 reply = Reply(200, b'{"data": [{"id": <html>Gateway', reply.headers)
+            if fault is not None and fault.kind == "cut":
+                reply = Reply(reply.status, reply.body[: len(reply.body) // 2], reply.headers)
             if fault is not None and fault.kind == "truncate":
                 self._send(reply, truncate=True)
                 return

@@ -5,6 +5,10 @@
         portal.url + "/api/3/action/package_search?fq=tags:mtqg-1719&rows=10&start=0"
         portal.set_resource("r1", new_bytes)            # the next sync sees changed content
         portal.remove_resource("r1")                    # gone from the listing and the file 404s
+        portal.remove_package("pkg-1")                  # the package and its files are gone
+
+With `api_key`, every request must carry it in the `Authorization` header (CKAN API tokens),
+else the portal answers 403 as CKAN does.
 
 Files are served at `/dataset/<package>/resource/<id>/download/<name>` (or whatever the
 package says) with an ETag and Last-Modified, answering 304 to a matching conditional request;
@@ -41,11 +45,13 @@ class CkanPortal(DemoServer):
         resources: dict[str, bytes],
         *,
         validators: bool = True,
+        api_key: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         super().__init__(host, port)
         self.validators = validators
+        self.api_key = api_key
         self._lock = threading.Lock()
         self._packages = copy.deepcopy(packages)
         self._files: dict[str, tuple[bytes, str, str]] = {}
@@ -72,12 +78,29 @@ class CkanPortal(DemoServer):
                 ]
                 package["num_resources"] = len(package["resources"])
 
+    def remove_package(self, package_id: str) -> None:
+        """Delete a package (by id or name): out of the listing, its files answer 404."""
+        with self._lock:
+            gone = [p for p in self._packages if package_id in (p.get("id"), p.get("name"))]
+            self._packages = [p for p in self._packages if p not in gone]
+            for package in gone:
+                for resource in package.get("resources", []):
+                    self._files.pop(resource.get("id"), None)
+
     def add_package(self, package: dict[str, Any], *, first: bool = False) -> None:
         """Publish a package; `first=True` puts it ahead, shifting the others down the pages."""
         with self._lock:
             self._packages.insert(0 if first else len(self._packages), copy.deepcopy(package))
 
     def handle(self, request: Request) -> Reply:
+        if self.api_key is not None and request.header("Authorization") != self.api_key:
+            return Reply.json(
+                {
+                    "success": False,
+                    "error": {"message": "Access denied", "__type": "Authorization Error"},
+                },
+                status=403,
+            )
         if request.path == "/api/3/action/package_search":
             return self._package_search(request)
         return self._resource(request)

@@ -64,6 +64,10 @@ class IatiServer(DemoServer):
         with self._lock:
             self._docs[collection].append(doc)
 
+    def remove_doc(self, collection: str, doc_id: str) -> None:
+        with self._lock:
+            self._docs[collection] = [d for d in self._docs[collection] if d.get("id") != doc_id]
+
     def handle(self, request: Request) -> Reply:
         if request.path.startswith("/files/"):
             return self._file(request, request.path.removeprefix("/files/"))

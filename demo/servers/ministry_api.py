@@ -7,6 +7,8 @@ Usage::
         gateway.expire_tokens()                       # next call answers 401 until a new token
         gateway.insert_after_page("capital-plans", 1, record)   # shifts later pages by one
         gateway.upsert("disbursements", record)       # change data between pulls
+        gateway.remove("capital-plans", "KHV-1")      # withdrawn: later pages shift back by one
+        gateway.issued_tokens                         # every access token handed out so far
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class MinistryApiServer(DemoServer):
         self.clients = dict(clients)
         self.token_ttl = token_ttl
         self._tokens: dict[str, float] = {}
+        self.issued_tokens: list[str] = []
         self._pending_inserts: list[tuple[str, int, dict[str, Any]]] = []
         self._lock = threading.Lock()
 
@@ -64,6 +67,13 @@ class MinistryApiServer(DemoServer):
     def upsert(self, collection: str, record: dict[str, Any]) -> None:
         with self._lock:
             self._upsert(collection, record)
+
+    def remove(self, collection: str, record_id: str) -> None:
+        """Withdraw a record: it is no longer served, and the records after it move up."""
+        with self._lock:
+            self._records[collection] = [
+                r for r in self._records[collection] if r["id"] != record_id
+            ]
 
     def insert_after_page(self, collection: str, page: int, record: dict[str, Any]) -> None:
         """Insert (or replace) `record` right after page `page` of `collection` has been served."""
@@ -105,6 +115,7 @@ class MinistryApiServer(DemoServer):
         token = secrets.token_urlsafe(24)
         with self._lock:
             self._tokens[token] = time.monotonic() + self.token_ttl
+            self.issued_tokens.append(token)
         return Reply.json(
             {"access_token": token, "token_type": "Bearer", "expires_in": self.token_ttl}
         )
