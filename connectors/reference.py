@@ -289,6 +289,8 @@ def fetch_reference(source: Any, landing: Landing) -> ReferenceFetch:
                 try:
                     landed.append(http.stream_to_landing(url, landing, original_name=name))
                 except SourceError as exc:
+                    if not _is_absent(exc):
+                        raise  # the server failed: no half of the reference set lands
                     missing.append(name)
                     errors.append(exc)
     if not landed:
@@ -336,3 +338,8 @@ def read_reference_file(
         row["source_row"] = line
         rows.append(row)
     return pa.Table.from_pylist(rows, schema=spec.full_schema), problems
+
+
+def _is_absent(error: SourceError) -> bool:
+    """The server says the file is not there (404/410), rather than failing to answer."""
+    return any(f"answered HTTP {status}" in error.reason for status in (404, 410))

@@ -1,4 +1,8 @@
-"""The Dagster instance of a home: its dagster.yaml (pools, run queue, storage) and runs."""
+"""The Dagster instance of a home: its dagster.yaml (pools, run queue, storage) and runs.
+
+Opening the instance first recovers what runs that died hard left behind (their pool slots,
+their orphaned dbt): see `orchestration.recovery`.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import yaml
 
 from core.errors import ConfigError
 from core.home import Home
+from orchestration.recovery import claim_run_processes, recover_dead_runs
 
 POSTGRES_URL_ENV = "MTQG_DAGSTER_POSTGRES_URL"
 
@@ -29,7 +34,9 @@ def instance_config(home: Home) -> dict:
         # Retries are for runs that died (worker lost, process killed); a step that failed on
         # the data fails again, and sources retry their own requests.
         "run_retries": {"enabled": True, "max_retries": 2, "retry_on_asset_or_op_failure": False},
-        "run_monitoring": {"enabled": True},
+        # The daemon's monitoring; it also frees the pool slots of runs that ended a minute
+        # ago. Runs of the command line have no daemon: `recover_dead_runs` does it for them.
+        "run_monitoring": {"enabled": True, "free_slots_after_run_end_seconds": 60},
     }
     if os.environ.get(POSTGRES_URL_ENV):
         config["storage"] = {"postgres": {"postgres_url": {"env": POSTGRES_URL_ENV}}}
@@ -48,8 +55,10 @@ def _use_psycopg2(url: str) -> str:
     return f"postgresql+psycopg2://{rest}"
 
 
-def ensure_instance(home: Home) -> dg.DagsterInstance:
-    """Write the home's dagster.yaml (when changed) and open its instance."""
+def ensure_instance(home: Home, *, recover: bool = True) -> dg.DagsterInstance:
+    """Write the home's dagster.yaml (when changed) and open its instance; unless `recover` is
+    false, runs of this host whose process died are marked failed and release their pool slots
+    (and their orphaned dbt) first."""
     home.ensure()
     if os.environ.get(POSTGRES_URL_ENV):
         # Changed in the environment only, so the URL (and its password) never reaches a file;
@@ -60,7 +69,10 @@ def ensure_instance(home: Home) -> dg.DagsterInstance:
     if not target.exists() or target.read_text(encoding="utf-8") != text:
         target.write_text(text, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
-    return dg.DagsterInstance.from_config(str(home.dagster_home))
+    instance = dg.DagsterInstance.from_config(str(home.dagster_home))
+    if recover:
+        recover_dead_runs(instance)
+    return instance
 
 
 def materialize_all(
@@ -78,6 +90,9 @@ def materialize_all(
     (MTQG_LOG_LEVEL=INFO or DEBUG for more). The instance keeps every event either way.
     """
     instance = ensure_instance(home)
+    # Its process identity in the run's tags, inherited by dbt: the next run can tell when this
+    # one died and stop what it left running.
+    run_tags = {**(tags or {}), **claim_run_processes()}
     job = defs.resolve_implicit_global_asset_job_def()
     if logger is not None:
         job = job.with_logger_defs({"mtqg": logger})
@@ -89,6 +104,6 @@ def materialize_all(
         instance=instance,
         asset_selection=list(selection) if selection else None,
         raise_on_error=False,
-        tags=tags or {},
+        tags=run_tags,
         run_config={"loggers": loggers},
     )

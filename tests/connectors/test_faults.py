@@ -419,11 +419,7 @@ def _outcomes() -> dict[tuple[str, str, str], str]:
 OUTCOMES = _outcomes()
 # reference.py counts every file that failed as "not in this source" (not only a 404): with
 # another file found, a 5xx / timeout / 401 that outlasts the retries is a note, not an error.
-KNOWN_GAPS = {
-    (kind, fault, times): "reference.fetch_reference treats any SourceError as a missing file"
-    for (kind, fault, times), outcome in OUTCOMES.items()
-    if kind == "reference_url" and outcome == "failed"
-}
+KNOWN_GAPS: dict[tuple[str, str, str], str] = {}
 
 
 # --- running one source through fetch and load --------------------------------------------
