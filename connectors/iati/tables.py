@@ -116,7 +116,10 @@ OTHER_IDENTIFIER_SCHEMA = pa.schema(
 
 @dataclass(frozen=True)
 class IatiProblem:
-    """Something in a donor's data that could not be read as it is; the rest still loads."""
+    """Something in a donor's data that could not be read as it is, located by file and line.
+
+    The rest of the file is still read, but the kind makes each problem a blocking one of the
+    file's batch: the file is quarantined until the donor corrects it."""
 
     reason: str
     file: str | None = None

@@ -51,6 +51,10 @@ def parse_activities(
     With `schema` (an XMLSchema or the path of iati-activities-schema.xsd) each activity is also
     validated; schema errors are collected with their line numbers, not raised.
     Raises InputRejected (naming the file and line) when the XML is unsafe or not well-formed.
+
+    An activity without <iati-identifier>, or repeating the identifier of an earlier activity
+    of the file, gives no rows (they could not be joined to their activity) and is a problem
+    located at its line: every problem of a file is blocking, so the file is quarantined.
     """
     shown = name or Path(path).name
     if isinstance(schema, Path | str):
@@ -58,6 +62,7 @@ def parse_activities(
     rows: dict[str, list[dict[str, Any]]] = {table: [] for table in TABLE_SCHEMAS}
     problems: list[IatiProblem] = []
     schema_errors: list[IatiProblem] = []
+    first_lines: dict[str, int | None] = {}  # identifier -> line of its first activity
     seen_root = schema_checked_root = False
     for activity in iter_elements(Path(path), "iati-activity", name=shown):
         root = activity.getparent()
@@ -70,7 +75,8 @@ def parse_activities(
                 )
             seen_root = True
         reader = _ActivityReader(activity, root, shown, problems)
-        reader.read_into(rows)
+        if reader.is_joinable(first_lines):
+            reader.read_into(rows)
         if schema is not None:
             if not schema_checked_root:
                 schema_errors.extend(_validate_root(schema, activity, root, shown))
@@ -147,10 +153,28 @@ class _ActivityReader:
         self.problems = problems
         self.identifier = nfc(_text(activity.find("iati-identifier")))
 
+    def is_joinable(self, first_lines: dict[str, int | None]) -> bool:
+        """Whether the activity's rows can be told apart from every other activity's: it has
+        an identifier no earlier activity of the file had. If not, a located problem says so."""
+        line = self.activity.sourceline
+        if self.identifier is None:
+            self._problem(
+                f"activity at line {line} has no <iati-identifier>; the file is quarantined",
+                self.activity,
+            )
+            return False
+        if self.identifier in first_lines:
+            self._problem(
+                f"activity at line {line} repeats the <iati-identifier> of the activity at line "
+                f"{first_lines[self.identifier]}; the file is quarantined",
+                self.activity,
+            )
+            return False
+        first_lines[self.identifier] = line
+        return True
+
     def read_into(self, rows: dict[str, list[dict[str, Any]]]) -> None:
         activity, identifier = self.activity, self.identifier
-        if identifier is None:
-            self._problem("has no <iati-identifier>; its rows carry a null identifier", activity)
         reporting_org = activity.find("reporting-org")
         default_currency = nfc(activity.get("default-currency"))
         updated = self._datetime(activity.get("last-updated-datetime"), activity)

@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from connectors.batches import LandedUnit
 from connectors.cursors import CursorStore
 from connectors.http import HttpClient, NotModified
 from connectors.iati.files import fetch_activity_files
 from connectors.iati.xml import parse_activities
+from connectors.kinds.iati_files import IatiFilesSource
+from connectors.kinds.iati_files import read as read_activity_file
 from connectors.landing import LandedFile, Landing
 from connectors.safe_xml import UnsafeXml, iter_elements
 from core.errors import InputRejected, SourceError
@@ -186,6 +189,90 @@ def test_bad_cells_become_problems_with_lines_not_failures(tmp_path: Path) -> No
     value_problem = f"line {value_line}, activity XM-3: transaction value: '1,500' is not a number"
     assert any(value_problem in r for r in reasons), reasons
     assert any("'15/01/2024'" in r and "vn.xml" in r and "XM-3" in r for r in reasons), reasons
+
+
+NAMELESS_ACTIVITY = """
+ <iati-activity default-currency="USD">
+  <reporting-org ref="XM-DAC-41114" type="40"><narrative>UNDP</narrative></reporting-org>
+  <sector vocabulary="1" code="43040"/>
+  <transaction><transaction-type code="3"/><value value-date="2024-01-15">10</value></transaction>
+ </iati-activity>"""
+
+
+def _line_of(content: bytes, needle: bytes, nth: int = 1) -> int:
+    lines = [i for i, t in enumerate(content.splitlines(), 1) if needle in t]
+    return lines[nth - 1]
+
+
+def test_an_activity_without_identifier_gives_no_rows_and_a_located_problem(
+    tmp_path: Path,
+) -> None:
+    # IATI's own schema test files hold such activities: their rows could not be joined (and a
+    # null identifier in staging would stop the warehouse for every source of the run).
+    content = activities_file(activity_xml("XM-1", ""), NAMELESS_ACTIVITY)
+    path = tmp_path / "donor.xml"
+    path.write_bytes(content)
+    line = _line_of(content, b"<iati-activity", nth=2)
+
+    tables = parse_activities(path, name="donor-c.xml")
+
+    assert tables.activities.column("iati_identifier").to_pylist() == ["XM-1"]
+    for part in ("transactions", "sectors", "locations", "participating_orgs", "tags"):
+        assert None not in getattr(tables, part).column("iati_identifier").to_pylist(), part
+    assert tables.transactions.num_rows == 0 and tables.sectors.num_rows == 0
+    [problem] = tables.problems
+    assert problem.line == line
+    assert problem.describe() == (
+        f"file donor-c.xml, line {line}: activity at line {line} has no <iati-identifier>; "
+        "the file is quarantined"
+    )
+
+
+def test_the_problem_quarantines_the_file_through_its_kind(tmp_path: Path) -> None:
+    content = activities_file(activity_xml("XM-1", ""), NAMELESS_ACTIVITY)
+    path = tmp_path / "landed.xml"
+    path.write_bytes(content)
+    landed = LandedFile(
+        "donor_files",
+        "ab" * 32,
+        path,
+        len(content),
+        "2026-04-01T08:00:00+00:00",
+        original_name="donor-c.xml",
+        url="https://donor.example/donor-c.xml",
+    )
+    source = IatiFilesSource(
+        kind="iati_files",
+        name="donor_files",
+        urls=["https://donor.example/donor-c.xml"],
+        validate_schema=False,
+    )
+
+    batch = read_activity_file(source, LandedUnit(batch_id=landed.sha256, landed=landed))
+
+    line = _line_of(content, b"<iati-activity", nth=2)
+    [problem] = batch.problems
+    assert problem.blocking and problem.row == line
+    assert f"activity at line {line} has no <iati-identifier>" in problem.reason
+    assert batch.tables["iati_activities"].num_rows == 1
+
+
+def test_a_repeated_identifier_gives_no_second_rows_and_a_located_problem(
+    tmp_path: Path,
+) -> None:
+    body = '<transaction><transaction-type code="3"/><value>1</value></transaction>'
+    content = activities_file(activity_xml("XM-1", body), activity_xml("XM-1", body))
+    path = tmp_path / "donor.xml"
+    path.write_bytes(content)
+    first, second = (_line_of(content, b"<iati-activity", nth=n) for n in (1, 2))
+
+    tables = parse_activities(path)
+
+    assert tables.activities.num_rows == 1 and tables.transactions.num_rows == 1
+    [problem] = tables.problems
+    assert problem.line == second and problem.iati_identifier == "XM-1"
+    assert f"activity at line {second} repeats" in problem.reason
+    assert f"activity at line {first}" in problem.reason
 
 
 def test_schema_errors_are_collected_with_line_numbers(tmp_path: Path) -> None:

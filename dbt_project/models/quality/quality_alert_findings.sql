@@ -43,27 +43,82 @@ batch_status as (
     select * from {{ ref('stg_quality__batch_status') }}
 ),
 
-blocking as (
-    select
+quarantined_files as (
+    -- one row per quarantined file of each open problem (a file carrying several reports of
+    -- one province × period counts once); an unreadable file is a problem of its own
+    select distinct
         'quarantine|' || coalesce(
             open_problems.admin_era || '-' || open_problems.province_code_as_reported
             || '|' || open_problems.period,
             open_problems.batch_id
         ) as finding_key,
-        'blocking' as severity,
-        'gate' as check_name,
+        open_problems.batch_id,
         open_problems.province_code,
-        cast(null as varchar) as project_code,
         open_problems.period,
         coalesce(open_problems.original_name, open_problems.batch_id) as source_name,
-        'Báo cáo "' || coalesce(open_problems.original_name, open_problems.batch_id)
-        || '" bị cách ly, số liệu chưa được đưa vào tổng hợp. Cần khắc phục: '
-        || coalesce(open_problems.reasons, '') as message_vi,
-        'Report "' || coalesce(open_problems.original_name, open_problems.batch_id)
-        || '" was quarantined; its figures are not in the reports. To fix: '
-        || coalesce(open_problems.reasons, '') as message_en,
-        open_problems.batch_id
+        coalesce(open_problems.reasons, '') as reasons,
+        open_problems.loaded_at
     from open_problems
+),
+
+quarantined_ranked as (
+    select
+        quarantined_files.*,
+        count(*) over (partition by quarantined_files.finding_key) as file_count,
+        row_number() over (
+            partition by quarantined_files.finding_key
+            order by quarantined_files.loaded_at desc, quarantined_files.batch_id desc
+        ) as recency
+    from quarantined_files
+),
+
+quarantined_grouped as (
+    select
+        finding_key,
+        max(province_code) as province_code,
+        max(period) as period,
+        max(file_count) as file_count,
+        string_agg(source_name, ', ' order by loaded_at, batch_id) as source_name,
+        string_agg('"' || source_name || '"', ', ' order by loaded_at, batch_id) as quoted_names,
+        string_agg(
+            case
+                when file_count = 1 then reasons
+                else '"' || source_name || '": ' || reasons
+            end,
+            '; ' order by loaded_at, batch_id
+        ) as fixes,
+        max(case when recency = 1 then batch_id end) as batch_id
+    from quarantined_ranked
+    group by finding_key
+),
+
+blocking as (
+    -- One finding per province × period however many of its submissions were quarantined,
+    -- naming each file and what to fix in it. The key does not change as files come and go,
+    -- so the alert router reminds of an open problem instead of announcing a new one;
+    -- `batch_id` is the latest quarantined file.
+    select
+        finding_key,
+        'blocking' as severity,
+        'gate' as check_name,
+        province_code,
+        cast(null as varchar) as project_code,
+        period,
+        source_name,
+        case when file_count = 1 then 'Báo cáo ' else 'Các báo cáo ' end
+        || quoted_names
+        || ' bị cách ly, số liệu chưa được đưa vào tổng hợp. Cần khắc phục: '
+        || fixes as message_vi,
+        case when file_count = 1 then 'Report ' else 'Reports ' end
+        || quoted_names
+        || case
+            when file_count = 1 then ' was quarantined; its figures are not in the reports.'
+            else ' were quarantined; their figures are not in the reports.'
+        end
+        || ' To fix: '
+        || fixes as message_en,
+        batch_id
+    from quarantined_grouped
 ),
 
 warnings as (
