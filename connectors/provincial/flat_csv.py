@@ -21,7 +21,16 @@ from connectors.provincial.schema import (
     Period,
     ResolvedProvince,
 )
-from connectors.vietnamese import decimals_of, fold, nfc, parse_period, parse_vn_number, to_vnd
+from connectors.vietnamese import (
+    decimals_of,
+    find_dates,
+    fold,
+    impossible_date_reason,
+    nfc,
+    parse_period,
+    parse_vn_number,
+    to_vnd,
+)
 from core.errors import InputRejected, ReportReadError
 
 COLUMNS = (
@@ -81,6 +90,12 @@ def read_flat_csv(path: Path, *, directory: ProvinceDirectory | None = None) -> 
             f"không đọc được tệp / cannot read the file: {exc.strerror}", file=str(path)
         ) from exc
     text = decode_text(data, path.name).lstrip("\ufeff")
+    if "\x00" in text:
+        raise ReportReadError(
+            "tệp CSV chứa ký tự NUL (tệp nhị phân hoặc xuất lỗi) / the CSV holds NUL characters "
+            "(a binary file or a broken export); export it again as CSV",
+            file=path.name,
+        )
     if not text.strip():
         raise ReportReadError("tệp CSV rỗng / the CSV file is empty", file=path.name)
     first_line = text.split("\n", 1)[0]
@@ -185,7 +200,18 @@ def _report(
                 number = None
             if number is not None:
                 places = max(places, decimals_of(number))
+                if number < 0:
+                    problem(f"cột {column}: số âm {record[column]!r} / a negative amount", "amount")
             money[side] = None if number is None else to_vnd(number, UNIT_VND)
+        updated = record.get("ngay_cap_nhat", "")
+        if updated:
+            dates = find_dates(updated)
+            if not dates:
+                problem(
+                    f"cột ngay_cap_nhat: {updated[:40]!r} không phải là ngày / not a date", "date"
+                )
+            elif dates[0][1] is None:
+                problem(f"cột ngay_cap_nhat: {impossible_date_reason(dates[0][0])}", "date")
         key = (
             project or record["ma_du_an"],
             subproject or "",

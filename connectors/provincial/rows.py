@@ -7,16 +7,18 @@ The files are read by what they are (CSV export, beneficiary list or Form 01), n
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from connectors.batches import Problem
 from connectors.landing import LandedFile
 from connectors.personal_data import redact
 from connectors.provincial.form02 import BENEFICIARY_SCHEMA
-from connectors.provincial.schema import LINE_SCHEMA
+from connectors.provincial.schema import LINE_SCHEMA, Period
 from connectors.provincial.workbook import sniff
 
 REPORT_COLUMNS = pa.schema(
@@ -50,11 +52,41 @@ TABLE_OF_DATASET: dict[str, tuple[str, pa.Schema, Any]] = {
 }
 RAW_TABLES = {table: schema for table, schema, _ in TABLE_OF_DATASET.values()}
 
+FIRST_PROGRAMME_YEAR = 2021
 SPREADSHEET_EXTENSIONS = {"xlsx", "xls", "xlsm", "xlsb", "ods"}
 TEXT_EXTENSIONS = {"csv", "txt", "tsv"}
 
 
 def read_provincial_file(landed: LandedFile) -> tuple[str, list[Any]]:
+    """The dataset and the reports of one provincial file, each report's period checked to lie
+    within the programme's years (see `read_by_content`)."""
+    dataset, reports = read_by_content(landed)
+    for report in reports:
+        reason = period_out_of_range(report.period)
+        if reason:
+            name = landed.original_name or landed.path.name
+            report.problems.append(Problem(f"file {name}: {reason}", check="period"))
+    return dataset, reports
+
+
+def period_out_of_range(period: Period, today: date | None = None) -> str | None:
+    """Why a report's period cannot be one of the programme's, or None: it began in 2021
+    (Decision 1719), and nobody reports more than a year ahead."""
+    today = today or date.today()
+    if period.year < FIRST_PROGRAMME_YEAR:
+        return (
+            f"kỳ báo cáo {period.label} trước khi Chương trình bắt đầu ({FIRST_PROGRAMME_YEAR}) / "
+            f"the period {period.label} is before the programme began in {FIRST_PROGRAMME_YEAR}"
+        )
+    if period.end_date > today + timedelta(days=366):
+        return (
+            f"kỳ báo cáo {period.label} còn quá xa trong tương lai / the period {period.label} "
+            "lies more than a year ahead; check the year written in the report"
+        )
+    return None
+
+
+def read_by_content(landed: LandedFile) -> tuple[str, list[Any]]:
     """The dataset and the reports of one provincial file, read by what its bytes are (a zip
     workbook, an OLE .xls, text), never by its extension. Form 02 is pseudonymised by its
     reader: names and IDs stay in landing. (The loader names the file as it was sent.)"""

@@ -64,8 +64,24 @@ def _bytes(content: bytes):
     return lambda path: path.write_bytes(content)
 
 
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _encoded(text: str, encoding: str) -> bytes:
+    """Windows-1258 keeps letters such as ê or ơ whole and writes the tone as a mark after."""
+    if encoding == "cp1258":
+        out = []
+        for char in unicodedata.normalize("NFC", text):
+            marks = unicodedata.normalize("NFD", char)
+            tones = "".join(m for m in marks if m in _TONES)
+            base = "".join(m for m in marks if m not in _TONES)
+            out.append(unicodedata.normalize("NFC", base) + tones)
+        text = "".join(out)
+    return text.encode(encoding)
+
+
 def _text(text: str, encoding: str = "utf-8"):
-    return lambda path: path.write_bytes(text.encode(encoding))
+    return lambda path: path.write_bytes(_encoded(text, encoding))
 
 
 def _csv_row(
@@ -330,7 +346,7 @@ def _csv_many_columns(path: Path) -> None:
 def _csv_mixed_encodings(path: Path) -> None:
     path.write_bytes(
         (CSV_HEADER + "\n" + _csv_row() + "\n").encode("utf-8")
-        + _csv_row(code="12", name="Tỉnh Lai Châu").encode("cp1258")
+        + _encoded(_csv_row(code="12", name="Tỉnh Lai Châu"), "cp1258")
         + b"\n"
     )
 
@@ -468,7 +484,7 @@ def cases() -> list[Case]:
             _bytes(b"%PDF-1.4\n%\xe2\xe3"),
             QUARANTINED,
         ),
-        Case("zero_bytes", "format", "an empty file", "empty.xlsx", _bytes(b""), QUARANTINED),
+        Case("zero_bytes", "format", "an empty file", "empty.xlsx", _bytes(b""), REFUSED),
         Case(
             "encrypted",
             "format",
@@ -736,7 +752,7 @@ def cases() -> list[Case]:
         ("name_reserved", "CON.xlsx", "a reserved Windows name"),
         ("name_dash", "-rf bieu01.xlsx", "a leading dash"),
         ("name_shell", "$(rm -rf ~);`id`.xlsx", "shell markup"),
-        ("name_rich", "[bold red]bieu01[/].xlsx", "rich markup"),
+        ("name_rich", "[bold red]bieu01[blink].xlsx", "rich markup"),
         ("name_escape", "bieu01\x1b[31m.xlsx", "an ESC sequence"),
         ("name_formula", "=cmd|' -C calc'!A0.xlsx", "a formula as the name"),
         (
@@ -746,6 +762,9 @@ def cases() -> list[Case]:
         ),
         ("name_long_empty", "x" * 245, "a zero-byte file with a 245-byte name"),
     ]
+    # names the inbox keeps out of landing (hidden, a path, control characters): refused with
+    # the reason, the file kept in quarantine/; the others are good reports with odd names
+    refused_names = {"name_dotdot", "name_dot_only", "name_windows", "name_escape"}
     for case_id, name, description in names:
         empty = case_id == "name_long_empty"
         out.append(
@@ -755,7 +774,7 @@ def cases() -> list[Case]:
                 description,
                 name,
                 _bytes(b"") if empty else form01,
-                QUARANTINED if empty else ACCEPTED,
+                REFUSED if empty or case_id in refused_names else ACCEPTED,
             )
         )
     return out

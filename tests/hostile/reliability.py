@@ -148,7 +148,8 @@ def child(home_root: str) -> dict[str, object]:
 
     home = Home.resolve(home_root).ensure()
     (dropped,) = [p.name for p in home.inbox.iterdir()]
-    source = InboxSource(kind="inbox", name="inbox", path=str(home.inbox))
+    # the file is complete before the look: a short settle keeps the corpus fast
+    source = InboxSource(kind="inbox", name="inbox", path=str(home.inbox), settle_seconds=0.05)
     fetched = fetch_source(source, home)
     if fetched.refused:
         (_, reason), *_ = fetched.refused
