@@ -10,8 +10,8 @@ from connectors import probes
 from connectors.auth import ApiKeyHeader, secret_from_env
 from connectors.ckan import CkanClient, sync_resources
 from connectors.http import HttpClient
-from connectors.kinds.base import FetchResult, Look, RunAsk, SensorSpec, SourceKind
-from connectors.kinds.provincial import PROVINCIAL_GATED, PROVINCIAL_TABLES, read_provincial
+from connectors.kinds.base import FetchResult, Look, RunAsk, SensorSpec
+from connectors.kinds.provincial import provincial_kind
 from connectors.kinds.watching import changed_keys, dump_cursor, load_cursor, run_tags, short_digest
 from connectors.landing import Landing
 from connectors.source_models import ApiKeyEnv, HttpSourceModel, url_without_secret
@@ -80,19 +80,14 @@ def look(source: CkanSource, home: Home, cursor: str | None) -> Look:
     return Look((run,), new_cursor, notes=(f"changed resources: {', '.join(changed[:20])}",))
 
 
-KIND = SourceKind(
-    name="ckan",
-    config=CkanSource,
-    group="provinces",
-    fetch=fetch,
-    read=read_provincial,
-    raw_tables=PROVINCIAL_TABLES,
-    gated=PROVINCIAL_GATED,
-    sensor=SensorSpec(
+KIND = provincial_kind(
+    "ckan",
+    CkanSource,
+    fetch,
+    SensorSpec(
         name="ckan_{name}_resources",
         interval_seconds=INTERVAL_SECONDS,
         look=look,
         describe=lambda source: f"the portal {source.url} lists changed resources",
     ),
-    sync_job="province_sync",
 )

@@ -10,8 +10,8 @@ from pydantic import Field
 
 from connectors import probes
 from connectors.inbox import take_stable_files
-from connectors.kinds.base import FetchResult, Look, RunAsk, SensorSpec, SourceKind
-from connectors.kinds.provincial import PROVINCIAL_GATED, PROVINCIAL_TABLES, read_provincial
+from connectors.kinds.base import FetchResult, Look, RunAsk, SensorSpec
+from connectors.kinds.provincial import provincial_kind
 from connectors.kinds.watching import dump_cursor, load_cursor, run_tags
 from connectors.landing import Landing
 from connectors.source_models import SourceModel
@@ -103,19 +103,14 @@ def look(source: InboxSource, home: Home, cursor: str | None) -> Look:
     return Look(tuple(runs), new_cursor, None if runs else reason, notes)
 
 
-KIND = SourceKind(
-    name="inbox",
-    config=InboxSource,
-    group="provinces",
-    fetch=fetch,
-    read=read_provincial,
-    raw_tables=PROVINCIAL_TABLES,
-    gated=PROVINCIAL_GATED,
-    sensor=SensorSpec(
+KIND = provincial_kind(
+    "inbox",
+    InboxSource,
+    fetch,
+    SensorSpec(
         name="inbox_{name}_drops",
         interval_seconds=INTERVAL_SECONDS,
         look=look,
         describe=lambda source: f"each new file dropped in {source.path}",
     ),
-    sync_job="province_sync",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from connectors.batches import Batch, LandedUnit
-from connectors.kinds.base import GatedDataset
+from connectors.kinds.base import Fetch, GatedDataset, SensorSpec, SourceKind
 from connectors.provincial.rows import (
     RAW_TABLES,
     TABLE_OF_DATASET,
@@ -24,6 +24,23 @@ PROVINCIAL_GATED = {
     ),
     "form02": GatedDataset("beneficiary_support", "intermediate.int_beneficiary_support_checked"),
 }
+
+
+def provincial_kind(
+    name: str, config: type[SourceModel], fetch: Fetch, sensor: SensorSpec
+) -> SourceKind:
+    """A kind that brings provincial report files: read, tabled and gated alike."""
+    return SourceKind(
+        name=name,
+        config=config,
+        group="provinces",
+        fetch=fetch,
+        read=read_provincial,
+        raw_tables=PROVINCIAL_TABLES,
+        gated=PROVINCIAL_GATED,
+        sensor=sensor,
+        sync_job="province_sync",
+    )
 
 
 def read_provincial(source: SourceModel, unit: LandedUnit) -> Batch:
