@@ -139,6 +139,13 @@ def connect(
         con.close()
 
 
+def wait_until_writable(path: Path) -> None:
+    """Return once no other process holds the warehouse (bounded like `connect`): for writers
+    that open the file themselves, such as dbt, which would fail at once on a held lock."""
+    with connect(path):
+        pass
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Everything in the block commits together, or nothing does."""

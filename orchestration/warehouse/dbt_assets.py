@@ -10,6 +10,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orchestration.automation import DOWNSTREAM_CONDITION
 from orchestration.dbt_project import target_path, warehouse_for_dbt
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
+from warehouse.connection import wait_until_writable
 
 # Staging of the gate's own tables belongs after the gate, with the marts that read it.
 HARMONISE_SELECTION = "resource_type:seed path:models/staging path:models/intermediate"
@@ -66,6 +67,8 @@ def _dbt_step(
     )
     def _step(context: dg.AssetExecutionContext, dbt: DbtCliResource, mtqg: MtqgHome):
         home = mtqg.paths
+        if dbt.target == "duckdb":
+            wait_until_writable(home.warehouse)  # an analyst's open connection: wait, not fail
         with warehouse_for_dbt(home):
             invocation = dbt.cli(["build"], context=context, target_path=target_path(home))
         yield from invocation.stream()

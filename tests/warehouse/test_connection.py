@@ -119,3 +119,16 @@ def test_the_wait_comes_from_the_environment_and_is_checked(monkeypatch):
         monkeypatch.setenv(WAIT_SECONDS_ENV, wrong)
         with pytest.raises(ConfigError, match=WAIT_SECONDS_ENV):
             wait_seconds_from_env()
+
+
+def test_dbt_waits_for_a_reader_to_close_instead_of_failing(warehouse):
+    """dbt opens the file itself and would fail on a held lock: its step first waits."""
+    from warehouse.connection import wait_until_writable
+
+    with reader_process(warehouse) as reader:
+        threading.Timer(1.0, release, [reader]).start()
+        started = time.monotonic()
+        wait_until_writable(warehouse)
+        assert time.monotonic() - started >= 0.9
+    with duckdb.connect(str(warehouse)) as con:  # a writer (dbt) can open it now
+        assert con.execute("select count(*) from t").fetchone() == (1,)
