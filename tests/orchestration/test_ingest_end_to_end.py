@@ -61,12 +61,12 @@ def test_ingest_reproduces_the_truth_of_the_lao_cai_example(shared, tmp_path, mo
         )
     }
     assert report_rows == 10  # one row per project in the Steering Committee table
-    _assert_beneficiaries_pseudonymised(home, beneficiaries)
+    _assert_beneficiaries_pseudonymised(home, beneficiaries, result.output)
     assert (home / "reports" / "bao_cao_tien_do_latest.xlsx").exists()
     assert list((home / "landing" / "inbox").glob("*/*/*.xlsx"))
 
 
-def _assert_beneficiaries_pseudonymised(home, beneficiaries):
+def _assert_beneficiaries_pseudonymised(home, beneficiaries, output: str):
     """Form 02 reaches its mart by pseudonym only: no name or citizen ID in the warehouse."""
     from python_calamine import CalamineWorkbook
 
@@ -89,3 +89,29 @@ def _assert_beneficiaries_pseudonymised(home, beneficiaries):
                 for v in con.execute(f'select distinct "{column}" from {schema}.{table}').fetchall()
             }
             assert not values & secrets, f"personal data in {schema}.{table}.{column}"
+    _assert_not_in_outputs(home, secrets, output)
+
+
+def _assert_not_in_outputs(home, secrets: set[str], output: str) -> None:
+    """Nor in what the run hands on or writes down: reports, the quality page, the full log,
+    Dagster's event log, the terminal."""
+    from python_calamine import CalamineWorkbook
+
+    texts = {"terminal": output}
+    for workbook in (home / "reports").glob("*.xlsx"):
+        book = CalamineWorkbook.from_path(str(workbook))
+        texts[workbook.name] = " ".join(
+            str(cell)
+            for name in book.sheet_names
+            for row in book.get_sheet_by_name(name).to_python()
+            for cell in row
+        )
+    for path in [*(home / "reports").rglob("*.html"), *(home / "logs").glob("*.log")]:
+        texts[path.name] = path.read_text(encoding="utf-8", errors="replace")
+    events = home / "dagster" / "history" / "runs"
+    for path in events.rglob("*.db") if events.exists() else []:
+        texts[path.name] = path.read_bytes().decode("utf-8", errors="replace")
+    assert any(name.endswith(".log") for name in texts), "the run wrote no log"
+    for name, text in texts.items():
+        found = sorted(s for s in secrets if len(s) > 3 and s in text)
+        assert not found, f"personal data in {name}: {len(found)} value(s)"
