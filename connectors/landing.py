@@ -99,7 +99,9 @@ class Landing:
         staging.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=staging, prefix=f"{source}-", suffix=".part")
+        fd, tmp_name = tempfile.mkstemp(
+            dir=staging, prefix=f"{source}-{os.getpid()}-", suffix=".part"
+        )
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -134,7 +136,8 @@ class Landing:
                 headers=dict(headers or {}),
                 extra=dict(extra or {}),
             )
-            write_json_atomically(landed.sidecar, landed.to_json())
+            # its temporary goes to staging too, where a killed run's leftovers are swept
+            write_json_atomically(landed.sidecar, landed.to_json(), staging=staging)
             os.replace(tmp, target)
             return landed
         except BaseException:

@@ -14,7 +14,7 @@ import yaml
 
 from core.errors import ConfigError
 from core.home import Home
-from orchestration.recovery import claim_run_processes, recover_dead_runs
+from orchestration.recovery import claim_run_processes, recover_dead_runs, remove_stale_files
 
 POSTGRES_URL_ENV = "MTQG_DAGSTER_POSTGRES_URL"
 
@@ -72,6 +72,7 @@ def ensure_instance(home: Home, *, recover: bool = True) -> dg.DagsterInstance:
     instance = dg.DagsterInstance.from_config(str(home.dagster_home))
     if recover:
         recover_dead_runs(instance)
+        remove_stale_files(home)
     return instance
 
 

@@ -27,6 +27,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from core.files import remove_stale_temporaries
+from core.home import Home
+
 log = logging.getLogger("mtqg.recovery")
 
 PID_TAG = "mtqg/pid"
@@ -224,3 +227,14 @@ def _free_slots_of_finished_runs(instance: dg.DagsterInstance) -> None:
     for run_id in claimed - unfinished:
         log.info(f"run {run_id} has ended: freeing the pool slots still claimed for it")
         storage.free_concurrency_slots_for_run(run_id)
+
+
+def remove_stale_files(home: Home) -> list[Path]:
+    """Temporaries a killed process left in landing's staging and the reports (never listed,
+    never read), removed so the home needs no manual repair; a live writer's stay."""
+    removed = []
+    for folder in (home.landing / ".incoming", home.reports, home.reports / "quality"):
+        removed += remove_stale_temporaries(folder)
+    if removed:
+        log.info("removed %d temporary file(s) left by killed processes", len(removed))
+    return removed
