@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
 
 from core.home import Home
 
@@ -20,13 +21,22 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 KEEP_TARGETS = 5
 
 
-def dbt_project() -> DbtProject:
+def dbt_executable() -> str:
+    """The dbt of this environment, whether or not the venv is on PATH."""
+    return str(Path(sys.executable).parent / "dbt")
+
+
+def dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
     """The project, with a manifest: `dagster dev` re-parses on load so model edits show up;
-    elsewhere the manifest built by `make` is used, or made now when there is none."""
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    elsewhere the manifest built by `make` is used, or parsed now when there is none (a clone
+    set up with `uv sync` alone)."""
+    project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
     project.prepare_if_dev()
     if not project.manifest_path.exists():
-        project.preparer.prepare(project)
+        parser = DbtCliResource(
+            project_dir=project, profiles_dir=str(project_dir), dbt_executable=dbt_executable()
+        )
+        parser.cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project
 
 

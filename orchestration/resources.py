@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
 from core.home import Home
+from orchestration.dbt_project import dbt_executable
 
 # Every writer of the DuckDB warehouse takes this pool (limit 1 in dagster.yaml): DuckDB has
 # one writer at a time.
@@ -33,7 +32,6 @@ def build_resources(home: Home, project: DbtProject) -> dict[str, object]:
             project_dir=project,
             profiles_dir=str(project.profiles_dir),
             target=os.environ.get("MTQG_DBT_TARGET", "duckdb"),
-            # the dbt of this environment, whether or not the venv is on PATH
-            dbt_executable=str(Path(sys.executable).parent / "dbt"),
+            dbt_executable=dbt_executable(),
         ),
     }

@@ -54,3 +54,18 @@ def test_without_sources_yaml_the_inbox_is_the_only_source(home):
 
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {k for k in keys if k.startswith("landing/")} == {"landing/inbox"}
+
+
+def test_a_clone_without_a_manifest_gets_one_when_definitions_are_built(tmp_path, monkeypatch):
+    """`uv sync` alone makes no manifest: the definitions parse the project themselves with this
+    environment's dbt, whether or not the venv is on PATH."""
+    import shutil
+
+    from orchestration.dbt_project import DBT_PROJECT_DIR, dbt_project
+
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    project = dbt_project(copy)
+    assert project.manifest_path.is_file()
+    assert project.manifest_path.is_relative_to(copy)
