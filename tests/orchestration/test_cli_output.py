@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
-import subprocess
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -22,7 +18,6 @@ from orchestration.cli import app
 from orchestration.console import StepProgress, captured_run, clean, print_summary
 from orchestration.summary import RunSummary
 
-MTQG = Path(sys.executable).parent / "mtqg"
 HOSTILE = "[bold red]Bieu 01[/] \x1b[2J\x1b]0;pwned\x07\x9b31m\u202eslx.xlsx"
 
 
@@ -160,39 +155,3 @@ def test_progress_prints_one_line_per_step_as_the_run_goes():
     assert "failed: ValueError: [bold red]Bieu 01[/]" in lines[2] and "more" not in lines[2]
     _no_control_from_the_name(lines[2])
     assert lines[3].endswith("not run: an earlier step failed")
-
-
-@pytest.mark.slow
-def test_ingest_from_another_directory_prints_a_short_account(shared, tmp_path):
-    example = shared / "sources" / "examples" / "bieu01_lao_cai_2024_q3.xlsx"
-    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
-    # a folder of the package's name where the command is typed must not be imported
-    (elsewhere / "orchestration").mkdir(parents=True)
-    (elsewhere / "orchestration" / "__init__.py").write_text("raise SystemExit('wrong code')\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MTQG_", "DAGSTER_"))}
-    env["MTQG_HOME"] = str(home)
-
-    started = time.monotonic()
-    done = subprocess.run(
-        [str(MTQG), "ingest", os.path.relpath(example, elsewhere), "--home", str(home)],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    seconds = time.monotonic() - started
-
-    printed = done.stdout + done.stderr
-    lines = printed.splitlines()
-    assert done.returncode == 0, printed
-    assert len(lines) < 40, printed
-    assert "bieu01_lao_cai_2024_q3.xlsx: accepted" in printed
-    assert "✓ dbt_harmonise" in printed and "✓ quality_gate" in printed
-    assert "START sql" not in printed and "dagster - DEBUG" not in printed
-    (log,) = (home / "logs").glob("ingest-*.log")
-    assert f"Full log: {log}" in printed
-    text = log.read_text(encoding="utf-8")
-    assert "Running with dbt" in text and "stg_provincial__report_lines" in text
-    assert "STEP_SUCCESS" in text and "mtqg.warehouse.loading" in text
-    print(f"{len(lines)} lines in {seconds:.0f} s:\n{printed}")
