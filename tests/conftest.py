@@ -124,3 +124,11 @@ def webhook_server() -> Iterator[WebhookServer]:
     yield server
     server.shutdown()
     server.server_close()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The slow end-to-end files first: with `--dist loadfile` the two workers then start on
+    the long ones and the many short files fill in behind them, instead of one long file
+    running alone at the end."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: 0 if item.path in slow_files else 1)  # stable: file order kept
