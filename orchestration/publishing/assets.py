@@ -1,8 +1,6 @@
 """The snapshot analysts read, published after each gated run, and (when `publish.yaml` has a
 `postgres:` section) the marts on PostgreSQL."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 
