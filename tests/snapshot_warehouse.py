@@ -6,7 +6,7 @@ from pathlib import Path
 
 from warehouse.connection import connect
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DBT_MANIFEST = REPO / "dbt_project" / "target" / "manifest.json"
 HOSTILE = '=HYPERLINK("http://evil","x")'
 PUBLISHED = {
