@@ -21,8 +21,10 @@ $(INSTALLED): pyproject.toml uv.lock
 	@touch $@
 
 # The dbt manifest is prepared at build time, not parsed when Dagster imports the project.
+# Parsed whole: dbt 1.11's partial parsing keeps refs to a model's unversioned id once it gains a
+# version (the marts' contracts), and Dagster then refuses the manifest.
 $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet --project-dir . --profiles-dir .
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --no-partial-parse --project-dir . --profiles-dir .
 	@touch $@
 
 demo: install
@@ -48,9 +50,19 @@ reliability: install
 dev: install
 	$(BIN)/mtqg serve --home "$(MTQG_HOME)" --port 3000
 
+# The dbt docs of the current snapshot, as static files in $(MTQG_HOME)/published/docs/ (open
+# index.html, or copy the folder to any web server), then served on 127.0.0.1:8080. The catalogue
+# is read from the snapshot (a copy of its read-only file), never from the warehouse a run writes.
+DOCS := $(MTQG_HOME)/published/docs
 docs: install
-	cd dbt_project && MTQG_WAREHOUSE="$(MTQG_HOME)/warehouse.duckdb" ../$(BIN)/dbt docs generate --project-dir . --profiles-dir .
-	cd dbt_project && ../$(BIN)/dbt docs serve --project-dir . --profiles-dir . --host 127.0.0.1 --port 8080
+	@test -L "$(MTQG_HOME)/published/current" || { echo "no published snapshot in $(MTQG_HOME): run 'make demo' or 'mtqg run' first"; exit 1; }
+	rm -rf "$(DOCS).tmp" && mkdir -p "$(DOCS).tmp"
+	cp "$(MTQG_HOME)/published/current/warehouse.duckdb" "$(DOCS).tmp/catalog.duckdb" && chmod u+w "$(DOCS).tmp/catalog.duckdb"
+	cd dbt_project && MTQG_WAREHOUSE="$(DOCS).tmp/catalog.duckdb" ../$(BIN)/dbt docs generate --project-dir . --profiles-dir . --target-path "$(DOCS).tmp/target" --static
+	cp "$(DOCS).tmp/target/"{index.html,static_index.html,manifest.json,catalog.json} "$(DOCS).tmp/" && rm -rf "$(DOCS).tmp/target" "$(DOCS).tmp/catalog.duckdb"
+	rm -rf "$(DOCS).old" && { test ! -d "$(DOCS)" || mv "$(DOCS)" "$(DOCS).old"; } && mv "$(DOCS).tmp" "$(DOCS)" && rm -rf "$(DOCS).old"
+	@echo "dbt docs in $(DOCS) (static_index.html is one self-contained file)"
+	cd "$(DOCS)" && "$(CURDIR)/$(BIN)/python" -m http.server 8080 --bind 127.0.0.1
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache .ruff_cache

@@ -20,6 +20,7 @@ from rich.table import Table
 from core.errors import MtqgError
 from core.home import Home
 from orchestration.console import captured_run, clean, print_footer, print_summary, terminal
+from orchestration.publishing.commands import export, publish
 
 if TYPE_CHECKING:
     from orchestration.summary import RunSummary
@@ -210,11 +211,11 @@ def sql(
     home: HomeOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
 ) -> None:
-    """Query the warehouse read-only."""
-    from warehouse.connection import connect
+    """Query the current published snapshot (never the file a run writes)."""
+    from warehouse.snapshots import connect_snapshot
 
     h = _home(home)
-    with connect(h.warehouse, read_only=True) as con:
+    with connect_snapshot(h) as con:
         try:
             cursor = con.execute(query)
         except Exception as exc:
@@ -335,6 +336,10 @@ def serve(
 
     h = _home(home)
     raise typer.Exit(serve_forever(h, port=port))
+
+
+app.command()(export)
+app.command()(publish)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from orchestration.automation import automation_sensor
 from orchestration.dbt_project import dbt_project
 from orchestration.ingestion.assets import landing_assets
 from orchestration.jobs import build_jobs
+from orchestration.publishing.assets import build_publish_assets
 from orchestration.quality.alerts import quality_alerts
 from orchestration.quality.assets import build_quality_gate
 from orchestration.quality.checks import fct_capital_progress_expectations
@@ -42,6 +43,7 @@ def build_definitions(home: Home | None = None) -> dg.Definitions:
             steering_committee_progress,
             quality_alerts,
             province_period_verdicts,
+            *build_publish_assets(home, project.manifest_path),
         ],
         asset_checks=[fct_capital_progress_expectations],
         jobs=jobs.all,

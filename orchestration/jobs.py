@@ -12,8 +12,9 @@ from connectors.source_models import SourceModel
 from orchestration.quality.partitions import province_period_verdicts
 
 MONTHLY_JOB = "monthly_completeness_report"
-# Everything the monthly check re-derives: the gate, the marts, the quality models and the report.
-MONTHLY_PREFIXES = ("quality", "marts", "reports")
+# Everything the monthly check re-derives: the gate, the marts, the quality models, the report
+# and the published snapshot.
+MONTHLY_PREFIXES = ("quality", "marts", "reports", "published")
 
 
 def safe_name(name: str) -> str:
@@ -87,7 +88,7 @@ def build_jobs(sources: list[SourceModel]) -> MtqgJobs:
         selection=dg.AssetSelection.key_prefixes(*[[p] for p in MONTHLY_PREFIXES]) - ON_DEMAND,
         description=(
             "Re-gate pending batches, rebuild the marts and quality models (completeness "
-            "included) and republish the Steering Committee report."
+            "included), republish the Steering Committee report and the analysts' snapshot."
         ),
     )
     return jobs

@@ -18,6 +18,7 @@ from orchestration import cli, serve
 from orchestration.cli import app
 from orchestration.summary import RunSummary
 from warehouse.connection import connect
+from warehouse.snapshots import publish_snapshot
 from warehouse.tables import ensure_tables
 
 runner = CliRunner()
@@ -39,6 +40,7 @@ def test_sql_answers_read_only_in_json_and_csv(tmp_path):
     home = Home.resolve(tmp_path / "h").ensure()
     with connect(home.warehouse) as con:
         ensure_tables(con)
+    publish_snapshot(home, run_id="test")  # `mtqg sql` reads the published snapshot
     query = "select 'Lào Cai' as province_name, 15 as province_code"
 
     as_json = runner.invoke(app, ["sql", query, "--format", "json", "--home", str(home.root)])
@@ -102,6 +104,7 @@ def test_sql_csv_writes_text_that_starts_like_a_formula_as_text(tmp_path):
     home = Home.resolve(tmp_path / "h").ensure()
     with connect(home.warehouse) as con:
         ensure_tables(con)
+    publish_snapshot(home, run_id="test")  # `mtqg sql` reads the published snapshot
 
     def csv_of(query: str) -> list[list[str]]:
         result = runner.invoke(app, ["sql", query, "--format", "csv", "--home", str(home.root)])

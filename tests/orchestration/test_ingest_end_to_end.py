@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from core.home import Home
 from warehouse.connection import connect
+from warehouse.snapshots import current_snapshot
 
 MTQG = Path(sys.executable).parent / "mtqg"
 
@@ -86,6 +88,12 @@ def test_ingest_reproduces_the_truth_of_the_lao_cai_example(shared, tmp_path):
     assert report_rows == 10  # one row per project in the Steering Committee table
     _assert_beneficiaries_pseudonymised(home, beneficiaries, output)
     assert (home / "reports" / "bao_cao_tien_do_latest.xlsx").exists()
+    # the run published the snapshot analysts read: the mart as in the warehouse, no pseudonyms
+    snapshot = current_snapshot(Home.resolve(home))
+    assert "✓ published/snapshot" in output
+    assert snapshot.tables["marts.fct_capital_progress"]["rows"] == len(rows)
+    assert "marts.fct_beneficiary_support" not in snapshot.tables
+    assert snapshot.manifest["run_id"] and snapshot.manifest["dbt_version"]
     assert list((home / "landing" / "inbox").glob("*/*/*.xlsx"))
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 from types import SimpleNamespace
 
+import duckdb
 import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
@@ -22,6 +23,8 @@ from connectors.kinds.inbox import InboxSource
 from connectors.personal_data import digits_only
 from warehouse.connection import connect
 from warehouse.loading import load_landed_into_raw, read_unit, replay_raw, write_batch
+from warehouse.publish_files import FORMATS, export_tables
+from warehouse.snapshots import publish_snapshot
 from warehouse.tables import ensure_tables
 
 INBOX = InboxSource(kind="inbox", name="inbox")
@@ -122,8 +125,8 @@ def _raw_texts(con) -> list[str]:
     ]
 
 
-def test_no_planted_id_phone_or_name_reaches_raw_or_the_logs(
-    con, home, landing, layout, monkeypatch, caplog
+def test_no_planted_id_phone_or_name_reaches_raw_the_logs_or_a_snapshot(
+    con, home, landing, layout, monkeypatch, caplog, tmp_path
 ):
     monkeypatch.setenv("MTQG_PSEUDONYM_KEY", KEY)
     caplog.set_level(logging.DEBUG)
@@ -176,6 +179,50 @@ def test_no_planted_id_phone_or_name_reaches_raw_or_the_logs(
     assert sidecars and not [
         t for t in [*_raw_texts(con), caplog.text, *sidecars] if t and KEY in t
     ]
+    _assert_no_personal_data_is_published(con, home, tmp_path)
+
+
+def _assert_no_personal_data_is_published(con, home, tmp_path) -> None:
+    """Nor in a published snapshot or its exports, when the marts hold what dbt builds from
+    these batches: the beneficiary mart (by pseudonym) and the batches with their names."""
+    pseudonyms = {
+        p
+        for (p,) in con.execute(
+            "select household_pseudonym from raw.beneficiary_support_lines"
+        ).fetchall()
+        if p
+    }
+    assert pseudonyms
+    for statement in (
+        "create schema if not exists marts",
+        "create schema if not exists quality",
+        "create table marts.fct_beneficiary_support as from raw.beneficiary_support_lines",
+        "create table quality.quality_batches as from raw.batches",
+        "create table marts.dim_period as select '2024' as period, 'year' as period_kind",
+    ):
+        con.execute(statement)
+    con.close()  # the snapshot reads the warehouse as the pipeline leaves it
+
+    snapshot = publish_snapshot(home, run_id="personal-data")
+    assert set(snapshot.tables) == {"marts.dim_period"}
+    files = [
+        e.path
+        for fmt in FORMATS
+        for e in export_tables(snapshot, list(snapshot.tables), fmt, tmp_path / fmt)
+    ]
+    with duckdb.connect(str(snapshot.database), read_only=True) as published:
+        texts = [
+            str(value)
+            for (table,) in published.execute(
+                "select schema_name || '.' || table_name from duckdb_tables()"
+            ).fetchall()
+            for row in published.execute(f"from {table}").fetchall()
+            for value in row
+        ]
+    texts += [p.read_bytes().decode("utf-8", errors="replace") for p in snapshot.path.iterdir()]
+    texts += [p.read_bytes().decode("utf-8", errors="replace") for p in files]
+    assert _leaks(texts) == []
+    assert not [t for t in texts if any(p in t for p in pseudonyms)]
 
 
 def test_pseudonyms_are_stable_under_one_key_and_differ_under_another(

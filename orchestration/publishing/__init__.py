@@ -1,0 +1,1 @@
+"""The published snapshot, its exports and the marts on PostgreSQL for analysts."""

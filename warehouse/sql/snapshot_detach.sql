@@ -1,0 +1,2 @@
+-- Done writing the snapshot file.
+detach snapshot  -- noqa: PRS
