@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -10,6 +15,12 @@ from orchestration.cli import app
 from warehouse.connection import connect
 
 pytestmark = pytest.mark.slow
+
+# A sender who put the preparer's citizen ID and phone in the file name: the name is shown
+# everywhere (output, mail, webhook, report, quality page) but the identifiers never are.
+CCCD, PHONE = "001234567890", "0912345678"
+BAD_NAME = f"Bieu 01 Yen Bai CCCD {CCCD} DT {PHONE}.xlsx"
+BAD_SHOWN = "Bieu 01 Yen Bai CCCD [CCCD đã ẩn] DT [SĐT đã ẩn].xlsx"
 
 PROJECTS = {"DA1": (None,), "DA3": ("DA3.1", "DA3.2"), "DA5": ("DA5.1", "DA5.2", "DA5.3")}
 
@@ -31,6 +42,24 @@ def _write(path, sender, period, *, error=None):
     spec = Form01Spec(sender=sender, period_text=period, leaves=_leaves(3))
     write_form01(path, spec, Form01Variant(error=error))
     return path
+
+
+def _texts_in(folder: Path) -> Iterator[tuple[Path, str]]:
+    """Every file below `folder` as text; a workbook's XML parts read one by one."""
+    for path in folder.rglob("*"):
+        if not path.is_file():
+            continue
+        if path.suffix == ".xlsx" and zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as book:
+                for part in book.namelist():
+                    yield path / part, book.read(part).decode("utf-8", "replace")
+        elif path.suffix in {".html", ".txt", ".log", ".json", ".csv", ".yaml"}:
+            yield path, path.read_text("utf-8", "replace")
+
+
+def _assert_no_identifier(where: str, text: str) -> None:
+    for planted in (CCCD, PHONE):
+        assert planted not in text, f"{planted} reached {where}"
 
 
 def _mail_to(smtp_server, address):
@@ -66,7 +95,7 @@ def test_bad_subtotal_is_quarantined_alerted_once_and_resolved(
     files = tmp_path / "mail"
     files.mkdir()
     bad = _write(
-        files / "Bieu 01 Yen Bai.xlsx",
+        files / BAD_NAME,
         "UBND TỈNH YÊN BÁI",
         "Quý III năm 2024",
         error=InjectedError(budget_source="central", project_code="DA5", delta_vnd=250_000_000),
@@ -78,7 +107,7 @@ def test_bad_subtotal_is_quarantined_alerted_once_and_resolved(
     first = runner.invoke(app, ["ingest", str(bad), str(good), *home])
 
     assert first.exit_code == 0, first.output[-3000:]
-    assert "Bieu 01 Yen Bai.xlsx: quarantined" in first.output
+    assert f"{BAD_SHOWN}: quarantined" in first.output
     assert "Dự án 5" in first.output and "250 triệu đồng" in first.output
     assert "BC Kon Tum.xlsx: accepted" in first.output
     with connect(alerting_home / "warehouse.duckdb", read_only=True) as con:
@@ -93,10 +122,9 @@ def test_bad_subtotal_is_quarantined_alerted_once_and_resolved(
     assert len(_mail_to(smtp_server, "lan@vpdp.example.vn")) == 1
     assert [path for path, _ in webhook_server.received] == ["/hooks/taybac"]
     body = _mail_to(smtp_server, "lan@vpdp.example.vn")[0].get_content()
-    assert "Bieu 01 Yen Bai.xlsx" in body and "250 triệu đồng" in body
+    assert BAD_SHOWN in body and "250 triệu đồng" in body
     assert not any(
-        "Bieu 01 Yen Bai.xlsx" in m.get_content()
-        for m in _mail_to(smtp_server, "hung@vpdp.example.vn")
+        BAD_SHOWN in m.get_content() for m in _mail_to(smtp_server, "hung@vpdp.example.vn")
     )
     mails = len(smtp_server.received)
 
@@ -124,3 +152,21 @@ def test_bad_subtotal_is_quarantined_alerted_once_and_resolved(
             ).fetchall()
         }
     assert provinces == {"62", "15"}
+    # the identifiers in the file name reached no output: terminal, mails, webhooks, logs,
+    # reports, quality page, alert state
+    for result in (first, again, fixed):
+        _assert_no_identifier("the terminal", result.output)
+    for _, _, message in smtp_server.received:
+        _assert_no_identifier("a mail", message.as_string() + message.get_content())
+    for _, posted in webhook_server.received:
+        _assert_no_identifier("a webhook", json.dumps(posted, ensure_ascii=False))
+    scanned = 0
+    for folder in ("logs", "reports", "state"):
+        for path, text in _texts_in(alerting_home / folder):
+            _assert_no_identifier(str(path), text)
+            scanned += 1
+    assert scanned > 3
+    with connect(alerting_home / "warehouse.duckdb", read_only=True) as con:
+        for table in ("quality.batch_status", "quality.quality_alert_findings"):
+            rows = con.execute(f"select * from {table}").fetchall()
+            _assert_no_identifier(table, repr(rows))
