@@ -19,6 +19,7 @@ from rich.table import Table
 
 from core.errors import MtqgError
 from core.home import Home
+from orchestration import signoff as signoff_commands
 from orchestration.console import captured_run, clean, print_footer, print_summary, terminal
 
 if TYPE_CHECKING:
@@ -198,6 +199,8 @@ def _print_verdict(name: str, verdict: BatchVerdict | None) -> None:
     elif verdict.status == "accepted":
         where = clean(verdict.reports)
         console.print(f"{shown}: [green]accepted[/green] — {where}, {verdict.fact_count} facts")
+    elif verdict.status == "held":
+        console.print(f"{shown}: [yellow]held[/yellow] — {clean(verdict.reasons)}")
     else:
         console.print(f"{shown}: [red]quarantined[/red] — {clean(verdict.reasons)}")
 
@@ -333,6 +336,16 @@ def serve(
 
     h = _home(home)
     raise typer.Exit(serve_forever(h, port=port))
+
+
+def _rebuild_after_gate(home: Home, command: str) -> None:
+    summary = _run(home, command, selection_from=[["quality", "batch_status"]])
+    print_footer(console, summary)
+    if _exit_code(summary):
+        raise typer.Exit(_exit_code(summary))
+
+
+signoff_commands.register(app, _home, _rebuild_after_gate)
 
 
 def main() -> None:
