@@ -125,6 +125,11 @@ def record_approval(
             f"{where} is already approved (by {event.actor} at {_when(event.recorded_at)}); "
             "unlock it first to approve other figures"
         )
+    if not queries.rows(con, "table_exists", ["marts", "fct_capital_progress"]):
+        raise SignoffRefused(
+            f"{where}: the marts are not built yet, so nothing is published to approve "
+            "(run `mtqg run` first)"
+        )
     published = queries.rows(con, "signoff_published_batches", [where.province_code, where.period])
     if not published:
         raise SignoffRefused(

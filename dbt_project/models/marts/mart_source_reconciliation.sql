@@ -62,8 +62,8 @@ treasury_to_date as (
         on
             reported.province_code = treasury.province_code
             and reported.project_code = treasury.project_code
-            and treasury.disbursement_year = extract(year from reported.period_end_date)
-            and treasury.month_start_date <= reported.period_end_date
+            and extract(year from reported.period_end_date) = treasury.disbursement_year
+            and reported.period_end_date >= treasury.month_start_date
     group by reported.province_code, reported.period, reported.project_code
 ),
 
