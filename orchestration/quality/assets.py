@@ -9,6 +9,11 @@ from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
 from warehouse.connection import connect
 from warehouse.tables import ensure_tables
 
+SIGNOFF_TABLES = (
+    ("signoff_events", "every approval and unlock"),
+    ("signoff_approved_batches", "the batches each approval locked"),
+)
+
 
 def gated_inputs() -> list[dg.AssetKey]:
     """The dbt models the gate reads each dataset's batches from."""
@@ -39,6 +44,18 @@ def build_quality_gate() -> dg.AssetsDefinition:
                 automation_condition=DOWNSTREAM_CONDITION,
                 description="Every expectation evaluated on every batch, kept.",
             ),
+            *[
+                dg.AssetSpec(
+                    ["quality", table],
+                    deps=inputs,
+                    group_name="quality",
+                    kinds={"duckdb"},
+                    automation_condition=DOWNSTREAM_CONDITION,
+                    description=f"Sign-off audit ({what}), append-only: written by `mtqg "
+                    "approve` and `mtqg unlock`, which the gate's holds follow.",
+                )
+                for table, what in SIGNOFF_TABLES
+            ],
         ],
         pool=WAREHOUSE_WRITER_POOL,
         can_subset=False,
@@ -61,5 +78,7 @@ def build_quality_gate() -> dg.AssetsDefinition:
         }
         yield dg.MaterializeResult(asset_key=["quality", "batch_status"], metadata=metadata)
         yield dg.MaterializeResult(asset_key=["quality", "check_results"], metadata=metadata)
+        for table, _ in SIGNOFF_TABLES:
+            yield dg.MaterializeResult(asset_key=["quality", table])
 
     return quality_gate
