@@ -84,7 +84,9 @@ def register(app: typer.Typer, home_of: Callable[[Path | None], Home], rebuild: 
         with connect(h.warehouse) as con:
             ensure_tables(con)
             outcome = _or_exit(lambda: signoff.unlock(con, province, period, by=by, reason=reason))
-        console.print(f"[green]unlocked[/green] {clean(outcome.where)} by {outcome.event.actor}")
+        console.print(
+            f"[green]unlocked[/green] {clean(outcome.where)} by {clean(outcome.event.actor)}"
+        )
         for verdict in outcome.rejudged:
             name = clean(verdict.original_name or verdict.batch_id)
             console.print(f"  {name}: {verdict.status}" + _why(verdict.reasons))

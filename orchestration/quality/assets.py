@@ -64,17 +64,19 @@ def build_quality_gate() -> dg.AssetsDefinition:
         with connect(mtqg.paths.warehouse) as con:
             ensure_tables(con)
             outcomes = gate_pending_batches(con)
-        quarantined = [o for o in outcomes if not o.is_accepted]
-        for outcome in quarantined:
+        quarantined = [o for o in outcomes if o.status == "quarantined"]
+        held = [o for o in outcomes if o.status == "held"]  # an approved province × period
+        for outcome in quarantined + held:
             context.log.warning(
-                f"quarantined {outcome.original_name} ({outcome.batch_id[:12]}): "
+                f"{outcome.status} {outcome.original_name} ({outcome.batch_id[:12]}): "
                 + "; ".join(outcome.reasons)
             )
         metadata = {
             "batches_gated": len(outcomes),
-            "accepted": len(outcomes) - len(quarantined),
+            "accepted": len(outcomes) - len(quarantined) - len(held),
             "quarantined": len(quarantined),
             "quarantined_files": [o.original_name or o.batch_id for o in quarantined],
+            "held": len(held),
         }
         yield dg.MaterializeResult(asset_key=["quality", "batch_status"], metadata=metadata)
         yield dg.MaterializeResult(asset_key=["quality", "check_results"], metadata=metadata)

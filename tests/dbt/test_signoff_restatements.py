@@ -14,6 +14,7 @@ from datetime import date
 
 import duckdb
 import pytest
+from test_signoff_properties import _dbt_folder
 from test_warehouse_builds import _at, _batch, _dbt, _insert, _report_line
 from typer.testing import CliRunner
 
@@ -249,8 +250,9 @@ def story(tmp_path_factory) -> dict:
         ensure_tables(con)
         _insert(con, before_approval())
         _insert(con, after_approval())  # loaded, not judged: nothing of it is published
+    folder = _dbt_folder(tmp / "dbt")
     build = ("build", "--indirect-selection", "cautious", "--select", MODELS)
-    _dbt(tmp / "dbt", *build, env=env)
+    _dbt(folder, *build, env=env)
 
     seen: dict = {}
     with duckdb.connect(str(home.warehouse)) as con:
@@ -264,7 +266,7 @@ def story(tmp_path_factory) -> dict:
             o.batch_id: o.status
             for o in regate_province_period(con, "51", "2024-Q3", today=date(2026, 4, 6))
         }
-    _dbt(tmp / "dbt", *build, env=env)
+    _dbt(folder, *build, env=env)
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         for name, sql in (
             ("published", PUBLISHED),
@@ -299,7 +301,7 @@ def story(tmp_path_factory) -> dict:
             "select action, province_code, period, actor, reason from quality.signoff_events "
             "order by recorded_at",
         )
-    _dbt(tmp / "dbt", "run", "--select", AFTER_VERDICTS, env=env)
+    _dbt(folder, "run", "--select", AFTER_VERDICTS, env=env)
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         seen["published_after_unlock"] = _rows(con, PUBLISHED)
         seen["held_after_unlock"] = _rows(con, HELD)

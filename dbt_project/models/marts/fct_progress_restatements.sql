@@ -93,32 +93,7 @@ old_leaves as (
 ),
 
 compared as (
-    select
-        coalesce(new_leaves.pair_batch_id, old_leaves.pair_batch_id) as new_batch_id,
-        coalesce(new_leaves.admin_era, old_leaves.admin_era) as admin_era,
-        coalesce(new_leaves.province_code_as_reported, old_leaves.province_code_as_reported)
-            as province_code_as_reported,
-        coalesce(new_leaves.province_code, old_leaves.province_code) as province_code,
-        coalesce(new_leaves.period, old_leaves.period) as period,
-        coalesce(new_leaves.project_code, old_leaves.project_code) as project_code,
-        coalesce(new_leaves.subproject_code, old_leaves.subproject_code) as subproject_code,
-        coalesce(new_leaves.budget_source, old_leaves.budget_source) as budget_source,
-        coalesce(new_leaves.capital_type, old_leaves.capital_type) as capital_type,
-        coalesce(new_leaves.measure, old_leaves.measure) as measure,
-        old_leaves.value_vnd as old_value_vnd,
-        new_leaves.value_vnd as new_value_vnd
-    from new_leaves
-    full outer join old_leaves
-        on
-            new_leaves.pair_batch_id = old_leaves.pair_batch_id
-            and new_leaves.admin_era = old_leaves.admin_era
-            and new_leaves.province_code_as_reported = old_leaves.province_code_as_reported
-            and new_leaves.period = old_leaves.period
-            and new_leaves.project_code is not distinct from old_leaves.project_code
-            and new_leaves.subproject_code is not distinct from old_leaves.subproject_code
-            and new_leaves.budget_source is not distinct from old_leaves.budget_source
-            and new_leaves.capital_type is not distinct from old_leaves.capital_type
-            and new_leaves.measure = old_leaves.measure
+    {{ compare_submission_leaves('new_leaves', 'old_leaves', 'pair_batch_id', 'new', 'old') }}
 ),
 
 final as (
@@ -153,7 +128,7 @@ final as (
     from compared
     inner join pairs
         on
-            compared.new_batch_id = pairs.batch_id
+            compared.pair_batch_id = pairs.batch_id
             and compared.admin_era = pairs.admin_era
             and compared.province_code_as_reported = pairs.province_code_as_reported
             and compared.period = pairs.period

@@ -72,33 +72,7 @@ approved_side as (
 ),
 
 compared as (
-    select
-        coalesce(held_side.held_batch_id, approved_side.held_batch_id) as held_batch_id,
-        coalesce(held_side.admin_era, approved_side.admin_era) as admin_era,
-        coalesce(held_side.province_code_as_reported, approved_side.province_code_as_reported)
-            as province_code_as_reported,
-        coalesce(held_side.province_code, approved_side.province_code) as province_code,
-        coalesce(held_side.period, approved_side.period) as period,
-        coalesce(held_side.project_code, approved_side.project_code) as project_code,
-        coalesce(held_side.subproject_code, approved_side.subproject_code) as subproject_code,
-        coalesce(held_side.budget_source, approved_side.budget_source) as budget_source,
-        coalesce(held_side.capital_type, approved_side.capital_type) as capital_type,
-        coalesce(held_side.measure, approved_side.measure) as measure,
-        approved_side.batch_id as approved_batch_id,
-        approved_side.value_vnd as approved_value_vnd,
-        held_side.value_vnd as held_value_vnd
-    from held_side
-    full outer join approved_side
-        on
-            held_side.held_batch_id = approved_side.held_batch_id
-            and held_side.admin_era = approved_side.admin_era
-            and held_side.province_code_as_reported = approved_side.province_code_as_reported
-            and held_side.period = approved_side.period
-            and held_side.project_code is not distinct from approved_side.project_code
-            and held_side.subproject_code is not distinct from approved_side.subproject_code
-            and held_side.budget_source is not distinct from approved_side.budget_source
-            and held_side.capital_type is not distinct from approved_side.capital_type
-            and held_side.measure = approved_side.measure
+    {{ compare_submission_leaves('held_side', 'approved_side', 'held_batch_id', 'held', 'approved') }}
 ),
 
 final as (
