@@ -78,6 +78,14 @@ def resolve_province(text: str) -> Province:
     if len(matches) == 1:
         return next(iter(matches.values()))
     hint = ", ".join(f"{p.name} ({p.code})" for p in matches.values())
+    by_code = {p.code: p for p in current}
+    merged = [
+        by_code[p.code_2025]
+        for p in default_directory().provinces
+        if p.admin_era == "2008" and name_key(p.name) == folded and p.code_2025 in by_code
+    ]
+    if merged and not hint:
+        hint = f"{merged[0].name} ({merged[0].code}), of which it is part since 1 July 2025"
     raise SignoffRefused(
         f"không nhận ra tỉnh {given!r} trong 34 tỉnh từ 01/7/2025 / unknown province {given!r}"
         + (f": it could be {hint}" if hint else "")
