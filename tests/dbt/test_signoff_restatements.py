@@ -22,6 +22,9 @@ from core.home import Home
 from expectations import signoff
 from expectations.gate import gate_pending_batches, regate_province_period
 from orchestration.cli import app
+from reporting.alerts.assignments import AssignmentTable
+from reporting.quality_alerts import _finding
+from warehouse import queries
 from warehouse.tables import ensure_tables
 
 pytestmark = pytest.mark.slow
@@ -277,6 +280,7 @@ def story(tmp_path_factory) -> dict:
             ("reconciliation", RECONCILIATION),
         ):
             seen[name] = _rows(con, sql)
+        seen["alert_rows"] = queries.records(con, "alert_findings")
 
     runner = CliRunner()
     seen["cli_approve"] = runner.invoke(
@@ -400,6 +404,38 @@ def test_a_held_submission_is_recorded_with_its_differences_and_alerted(story):
         ("held|kt-b|51|2024-Q3", "warning", "signoff_held", "51", None, "2024-Q3", "kt-b"),
         ("held|qn-d|51|2024-Q3", "warning", "signoff_held", "51", None, "2024-Q3", "qn-d"),
     ]
+
+
+def test_held_and_cross_source_findings_reach_the_officers_responsible(story, shared):
+    assignments = shared / "sources" / "examples" / "assignments.csv"
+    if not assignments.is_file():
+        pytest.skip(f"shared example data absent: {assignments} (needs ../shared)")
+    table = AssignmentTable.from_csv(assignments)
+    findings = [
+        _finding(row)
+        for row in story["alert_rows"]
+        if row["check_name"] in ("signoff_held", "cross_source")
+    ]
+    routed = {
+        recipient.staff_id: sorted(f.key for f in found)
+        for recipient, found in table.route(findings).items()
+    }
+    # vpdp-02 follows Quảng Ngãi (51); vpdp-03 follows Dự án 3 everywhere.
+    assert routed == {
+        "vpdp-02": [
+            "cross_source|51|2024-Q3|DA3|disbursed_vs_treasury",
+            "cross_source|51|2024-Q3|DA3|planned_vs_capital_plan",
+            "held|kt-b|51|2024-Q3",
+            "held|qn-d|51|2024-Q3",
+        ],
+        "vpdp-03": [
+            "cross_source|51|2024-Q3|DA3|disbursed_vs_treasury",
+            "cross_source|51|2024-Q3|DA3|planned_vs_capital_plan",
+        ],
+    }
+    held = next(f for f in findings if f.key == "held|kt-b|51|2024-Q3")
+    assert "Lê Thị Hoa" in held.message_vi and "mtqg unlock" in held.message_vi
+    assert "2 dòng khác" in held.message_vi and "giải ngân 300000000 đồng" in held.message_vi
 
 
 def test_a_correction_of_published_figures_is_a_restatement_and_quarantine_is_not(story):
