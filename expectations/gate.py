@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from connectors.kinds import gated_datasets
-from warehouse import queries
+from warehouse import queries, signoff
 from warehouse.connection import transaction
 from warehouse.tables import BATCH_STATUS, CHECK_RESULTS, append_rows, replace_rows
 
@@ -35,7 +35,7 @@ class GateOutcome:
     source: str
     dataset: str
     original_name: str | None
-    status: str  # accepted | quarantined
+    status: str  # accepted | quarantined | held (would change an approved province × period)
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     row_count: int = 0
@@ -119,6 +119,8 @@ def gate_batch(
     if outcome.reasons:
         outcome.status = "quarantined"
         outcome.fact_count = 0
+    elif held := signoff.hold_reasons(con, outcome.batch_id):
+        outcome.status, outcome.reasons, outcome.fact_count = "held", held, 0
     _record(con, outcome, batch, now, check_records)
     log.info(
         "batch %s (%s): %s%s",

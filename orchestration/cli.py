@@ -19,6 +19,7 @@ from rich.table import Table
 
 from core.errors import MtqgError
 from core.home import Home
+from orchestration import signoff as signoff_commands
 from orchestration.console import captured_run, clean, print_footer, print_summary, terminal
 from orchestration.publishing.commands import export, publish
 
@@ -201,6 +202,8 @@ def _print_verdict(name: str, verdict: BatchVerdict | None) -> None:
     elif verdict.status == "accepted":
         where = clean(verdict.reports)
         console.print(f"{shown}: [green]accepted[/green] — {where}, {verdict.fact_count} facts")
+    elif verdict.status == "held":
+        console.print(f"{shown}: [yellow]held[/yellow] — {clean(verdict.reasons)}")
     else:
         console.print(f"{shown}: [red]quarantined[/red] — {clean(verdict.reasons)}")
 
@@ -340,6 +343,16 @@ def serve(
 
 app.command()(export)
 app.command()(publish)
+
+
+def _rebuild_after_gate(home: Home, command: str) -> None:
+    summary = _run(home, command, selection_from=[["quality", "batch_status"]])
+    print_footer(console, summary)
+    if _exit_code(summary):
+        raise typer.Exit(_exit_code(summary))
+
+
+signoff_commands.register(app, _home, _rebuild_after_gate)
 
 
 def main() -> None:

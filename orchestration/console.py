@@ -237,8 +237,10 @@ def _step_detail(step: _Step) -> str:
         parts += [f"{meta['unreadable']} unreadable"] if meta.get("unreadable") else []
         return ", ".join(parts)
     if "batches_gated" in meta:
-        return f"{meta['accepted']} accepted" + (
-            f", {meta['quarantined']} quarantined" if meta.get("quarantined") else ""
+        return (
+            f"{meta['accepted']} accepted"
+            + (f", {meta['quarantined']} quarantined" if meta.get("quarantined") else "")
+            + (f", {meta['held']} held" if meta.get("held") else "")
         )
     if "messages" in meta:
         return _count(meta["messages"], "message") + (
@@ -354,8 +356,10 @@ def print_summary(console: Console, summary: RunSummary, title: str) -> None:
         console.print(table)
     accepted = summary.batches.get("accepted", 0)
     quarantined = summary.batches.get("quarantined", 0)
+    held = summary.batches.get("held", 0)  # would change an approved province × period
     console.print(
         f"Batches: [green]{accepted} accepted[/green], [red]{quarantined} quarantined[/red]"
+        + (f", [yellow]{held} held (approved period)[/yellow]" if held else "")
     )
     for name, reasons in summary.quarantined:
         console.print(f"  [red]quarantined[/red] {clean(name)}: {clean(reasons)}")

@@ -47,7 +47,7 @@ BATCH_STATUS = pa.schema(
         ("dataset", pa.string()),
         ("source_file_sha256", pa.string()),
         ("original_name", pa.string()),
-        ("status", pa.string()),  # accepted | quarantined
+        ("status", pa.string()),  # accepted | quarantined | held (sign-off)
         ("reasons", pa.string()),  # "; "-joined, each naming sheet/row where known
         ("row_count", pa.int64()),  # rows read from the source
         ("fact_count", pa.int64()),  # facts that may reach the marts (0 when quarantined)
@@ -74,11 +74,38 @@ CHECK_RESULTS = pa.schema(
     ]
 )
 
+# Sign-off (`mtqg approve` / `mtqg unlock`): append-only, every event kept (warehouse/signoff.py).
+SIGNOFF_EVENTS = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("action", pa.string()),  # approve | unlock
+        ("province_code", pa.string()),  # 2025 code
+        ("period", pa.string()),  # 2024-Q3 …
+        ("actor", pa.string()),  # --by
+        ("reason", pa.string()),  # --reason of an unlock
+        ("recorded_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+# The batches in force (published) for the slice when it was approved: one row per reporting unit.
+SIGNOFF_APPROVED_BATCHES = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("province_code", pa.string()),
+        ("period", pa.string()),
+        ("batch_id", pa.string()),
+        ("admin_era", pa.string()),
+        ("province_code_as_reported", pa.string()),
+    ]
+)
+
 LEDGER: dict[str, pa.Schema] = {
     "raw.batches": BATCHES,
     "raw.batch_problems": BATCH_PROBLEMS,
     "quality.batch_status": BATCH_STATUS,
     "quality.check_results": CHECK_RESULTS,
+    "quality.signoff_events": SIGNOFF_EVENTS,
+    "quality.signoff_approved_batches": SIGNOFF_APPROVED_BATCHES,
 }
 BATCH_COLUMNS = (("batch_id", pa.string()), ("source_file_sha256", pa.string()))
 

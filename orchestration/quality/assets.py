@@ -9,6 +9,11 @@ from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
 from warehouse.connection import connect
 from warehouse.tables import ensure_tables
 
+SIGNOFF_TABLES = (
+    ("signoff_events", "every approval and unlock"),
+    ("signoff_approved_batches", "the batches each approval locked"),
+)
+
 
 def gated_inputs() -> list[dg.AssetKey]:
     """The dbt models the gate reads each dataset's batches from."""
@@ -39,6 +44,18 @@ def build_quality_gate() -> dg.AssetsDefinition:
                 automation_condition=DOWNSTREAM_CONDITION,
                 description="Every expectation evaluated on every batch, kept.",
             ),
+            *[
+                dg.AssetSpec(
+                    ["quality", table],
+                    deps=inputs,
+                    group_name="quality",
+                    kinds={"duckdb"},
+                    automation_condition=DOWNSTREAM_CONDITION,
+                    description=f"Sign-off audit ({what}), append-only: written by `mtqg "
+                    "approve` and `mtqg unlock`, which the gate's holds follow.",
+                )
+                for table, what in SIGNOFF_TABLES
+            ],
         ],
         pool=WAREHOUSE_WRITER_POOL,
         can_subset=False,
@@ -47,19 +64,23 @@ def build_quality_gate() -> dg.AssetsDefinition:
         with connect(mtqg.paths.warehouse) as con:
             ensure_tables(con)
             outcomes = gate_pending_batches(con)
-        quarantined = [o for o in outcomes if not o.is_accepted]
-        for outcome in quarantined:
+        quarantined = [o for o in outcomes if o.status == "quarantined"]
+        held = [o for o in outcomes if o.status == "held"]  # an approved province × period
+        for outcome in quarantined + held:
             context.log.warning(
-                f"quarantined {outcome.original_name} ({outcome.batch_id[:12]}): "
+                f"{outcome.status} {outcome.original_name} ({outcome.batch_id[:12]}): "
                 + "; ".join(outcome.reasons)
             )
         metadata = {
             "batches_gated": len(outcomes),
-            "accepted": len(outcomes) - len(quarantined),
+            "accepted": len(outcomes) - len(quarantined) - len(held),
             "quarantined": len(quarantined),
             "quarantined_files": [o.original_name or o.batch_id for o in quarantined],
+            "held": len(held),
         }
         yield dg.MaterializeResult(asset_key=["quality", "batch_status"], metadata=metadata)
         yield dg.MaterializeResult(asset_key=["quality", "check_results"], metadata=metadata)
+        for table, _ in SIGNOFF_TABLES:
+            yield dg.MaterializeResult(asset_key=["quality", table])
 
     return quality_gate

@@ -1,6 +1,6 @@
 {#- Everything that should reach a person now, one row per open finding: quarantined
-    submissions not yet superseded (blocking) and failed warnings of the submissions the marts
-    use. The alert router diffs this set between runs (new, reminder, resolved). -#}
+    submissions not yet superseded (blocking), failed warnings of the submissions the marts
+    use, held submissions of approved periods and cross-source differences over tolerance. The alert router diffs this set between runs (new, reminder, resolved). -#}
 with
 
 open_problems as (
@@ -194,6 +194,71 @@ missing_reports as (
     where not completeness.is_received
 ),
 
+held_submissions as (
+    -- a submission for an approved province × period, held and not published (sign-off)
+    select
+        'held|' || held.batch_id || '|' || held.province_code || '|' || held.period as finding_key,
+        'warning' as severity,
+        'signoff_held' as check_name,
+        held.province_code,
+        cast(null as varchar) as project_code,
+        held.period,
+        held.source_name,
+        'Báo cáo "' || held.source_name || '" của ' || coalesce(held.province_name, held.province_code)
+        || ' kỳ ' || held.period || ' được giữ lại, chưa công bố: kỳ này đã được ' || held.approved_by
+        || ' phê duyệt. So với số liệu đã phê duyệt: ' || cast(held.differing_leaves as varchar)
+        || ' dòng khác, kế hoạch ' || cast(held.planned_difference_vnd as varchar) || ' đồng, giải ngân '
+        || cast(held.disbursed_difference_vnd as varchar)
+        || ' đồng. Nếu cần công bố: mtqg unlock (kèm lý do).' as message_vi,
+        'Report "' || held.source_name || '" for ' || coalesce(held.province_name, held.province_code)
+        || ' ' || held.period || ' is held, not published: the period was approved by '
+        || held.approved_by || '. Against the approved figures: '
+        || cast(held.differing_leaves as varchar) || ' leaves differ, plan '
+        || cast(held.planned_difference_vnd as varchar) || ' đồng, disbursed '
+        || cast(held.disbursed_difference_vnd as varchar)
+        || ' đồng. To publish it: mtqg unlock (with a reason).' as message_en,
+        held.batch_id
+    from {{ ref('quality_held_submissions') }} as held
+    where held.is_locked
+),
+
+cross_source as (
+    -- a province's figure further from the State Treasury's or the Ministry of Finance's than
+    -- the tolerance of seed reconciliation_tolerances
+    select
+        'cross_source|' || reconciliation.province_code || '|' || reconciliation.period || '|'
+        || reconciliation.project_code || '|' || reconciliation.comparison as finding_key,
+        'warning' as severity,
+        'cross_source' as check_name,
+        reconciliation.province_code,
+        reconciliation.project_code,
+        reconciliation.period,
+        reconciliation.reference_source as source_name,
+        reconciliation.project_code || ', kỳ ' || reconciliation.period || ': '
+        || case
+            when reconciliation.comparison = 'disbursed_vs_treasury'
+                then 'giải ngân tỉnh báo cáo khác số liệu Kho bạc Nhà nước '
+            else 'kế hoạch vốn tỉnh báo cáo khác kế hoạch Bộ Tài chính giao '
+        end
+        || cast(reconciliation.difference_vnd as varchar) || ' đồng (tỉnh '
+        || cast(reconciliation.reported_vnd as varchar) || ', nguồn đối chiếu '
+        || cast(reconciliation.reference_vnd as varchar) || ', ngưỡng '
+        || cast(reconciliation.tolerance_vnd as varchar) || '); đề nghị kiểm tra lại' as message_vi,
+        reconciliation.project_code || ', period ' || reconciliation.period || ': '
+        || case
+            when reconciliation.comparison = 'disbursed_vs_treasury'
+                then 'disbursement reported by the province differs from the State Treasury by '
+            else 'capital plan reported by the province differs from the Ministry of Finance by '
+        end
+        || cast(reconciliation.difference_vnd as varchar) || ' đồng (province '
+        || cast(reconciliation.reported_vnd as varchar) || ', other source '
+        || cast(reconciliation.reference_vnd as varchar) || ', tolerance '
+        || cast(reconciliation.tolerance_vnd as varchar) || '); please check' as message_en,
+        cast(null as varchar) as batch_id
+    from {{ ref('mart_source_reconciliation') }} as reconciliation
+    where reconciliation.is_over_tolerance
+),
+
 final as (
     select * from blocking
     union all
@@ -202,6 +267,10 @@ final as (
     select * from outlier_warnings
     union all
     select * from missing_reports
+    union all
+    select * from held_submissions
+    union all
+    select * from cross_source
 )
 
 select * from final
