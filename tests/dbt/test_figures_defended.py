@@ -1,0 +1,346 @@
+"""Figures the Office can defend (issue 11): one small warehouse, built once by dbt, holding each
+way a published figure used to go wrong — a newer record version in a quarantined pull, a donor
+revising or deleting a transaction, the first 2025-code report after the reform, a corrected
+seed, a quarantined ministry pull later pulled again, an arrival late in Vietnam but not in UTC,
+caveats already corrected, a phase I line split between two 2026–2035 codes — and the lineage
+that expands every report cell into the source rows it sums."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_warehouse_builds import _dbt, _insert, _report_line, _transaction
+
+from warehouse.tables import ensure_tables
+
+pytestmark = pytest.mark.slow  # one dbt build of the whole project, shared by the module (~35 s)
+
+
+def _when(day: int, hour: int = 8, minute: int = 0) -> datetime:
+    return datetime(2026, 4, day, hour, minute, tzinfo=UTC)
+
+
+def _batch(batch_id, dataset, at, kind, source=None, name=None, rows=1) -> dict:
+    return {
+        "batch_id": batch_id,
+        "source": source or kind,
+        "source_kind": kind,
+        "dataset": dataset,
+        "source_file_sha256": f"sha-{batch_id}",
+        "original_name": name or batch_id,
+        "rows_read": rows,
+        "rows_loaded": rows,
+        "loaded_at": at,
+    }
+
+
+def _status(batch: dict, status: str) -> dict:
+    return {
+        "batch_id": batch["batch_id"],
+        "source": batch["source"],
+        "dataset": batch["dataset"],
+        "source_file_sha256": batch["source_file_sha256"],
+        "original_name": batch["original_name"],
+        "status": status,
+        "reasons": None if status == "accepted" else "sheet Bieu01: một lý do",
+        "loaded_at": batch["loaded_at"],
+        "gated_at": batch["loaded_at"],
+    }
+
+
+def _plan(record_id, amount, day, batch_id) -> dict:
+    return {
+        "id": record_id,
+        "year": 2024,
+        "plan_kind": "annual",
+        "province_code": "04",
+        "admin_era": "2008",
+        "project_code": "DA1",
+        "budget_source": "NSTW",
+        "capital_type": "DTPT",
+        "amount_million_vnd": amount,
+        "decision_no": "1/QĐ-BTC",
+        "decision_date": date(2024, 1, 15),
+        "updated_at": _when(day),
+        "batch_id": batch_id,
+        "source_file_sha256": f"page-{batch_id}",
+        "page": 1,
+    }
+
+
+def _activity(identifier: str, batch_id: str) -> dict:
+    return {
+        "iati_identifier": identifier,
+        "reporting_org_ref": "XI-T",
+        "reporting_org_name": "Test donor",
+        "default_currency": "VND",
+        "batch_id": batch_id,
+        "source_file_sha256": f"sha-{batch_id}",
+    }
+
+
+def _tx(identifier, index, type_code, value, batch_id) -> dict:
+    row = _transaction(identifier, index, type_code, date(2024, 7, 9), value, "VND", batch_id)
+    return {**row, "source_file_sha256": f"sha-{batch_id}"}
+
+
+def _line(batch_id, era, code, period, end, project, row, plan, paid) -> dict:
+    code_2025 = {("2008", "62"): "51", ("2008", "51"): "51"}.get((era, code), code)
+    line = _report_line(batch_id, era, code, code_2025, period, end, project, None, row, plan, paid)
+    return {**line, "source_file_sha256": f"sha-{batch_id}"}
+
+
+Q2_2025, Q3_2025, Q4_2025 = date(2025, 6, 30), date(2025, 9, 30), date(2025, 12, 31)
+Q1_2026, Q2_2026 = date(2026, 3, 31), date(2026, 6, 30)
+
+
+def delivery() -> dict[str, list[dict]]:
+    accepted, quarantined = [], []
+    plans_ok = _batch("plans-ok", "capital-plans", _when(1), "ministry_api", "mof")
+    plans_bad = _batch("plans-bad", "capital-plans", _when(2), "ministry_api", "mof")
+    rates_bad = _batch("rates-bad", "exchange-rates", _when(1), "ministry_api", "mof")
+    rates_ok = _batch("rates-ok", "exchange-rates", _when(2), "ministry_api", "mof")
+    donor_ok = _batch("donor-ok", "iati_activities", _when(1), "iati_files", "donor", "d.xml")
+    donor_bad = _batch("donor-bad", "iati_activities", _when(2), "iati_files", "donor", "d.xml")
+    donor_rev = _batch("donor-rev", "iati_activities", _when(3), "iati_files", "donor", "d.xml")
+    accepted += [plans_ok, rates_ok, donor_ok, donor_rev]
+    quarantined += [plans_bad, rates_bad, donor_bad]
+
+    lines: list[dict] = []
+
+    def report(batch_id, at, status, *rows) -> None:
+        lines.extend(rows)
+        batch = _batch(batch_id, "form01", at, "inbox", rows=len(rows))
+        (accepted if status == "accepted" else quarantined).append(batch)
+
+    # The reform: Kon Tum (62) and Quảng Ngãi (51) of 2008 report H1 2025, then the new
+    # Quảng Ngãi (51 of 2025) reports its year to date, both old provinces' H1 included.
+    report(
+        "kt-2025-q2",
+        _when(1),
+        "accepted",
+        _line("kt-2025-q2", "2008", "62", "2025-Q2", Q2_2025, "DA2", 10, 1_000, 100),
+    )
+    report(
+        "qn-2025-q2",
+        _when(1),
+        "accepted",
+        _line("qn-2025-q2", "2008", "51", "2025-Q2", Q2_2025, "DA2", 10, 1_000, 200),
+    )
+    report(
+        "qn-2025-q3",
+        _when(2),
+        "accepted",
+        _line("qn-2025-q3", "2025", "51", "2025-Q3", Q3_2025, "DA2", 10, 2_000, 450),
+    )
+    report(
+        "qn-2025-q4",
+        _when(3),
+        "accepted",
+        _line("qn-2025-q4", "2025", "51", "2025-Q4", Q4_2025, "DA2", 10, 2_000, 600),
+    )
+    # A code the seeds do not know yet (quarantined): a corrected seed must change the verdict.
+    report(
+        "unknown-code",
+        _when(1),
+        "quarantined",
+        _line("unknown-code", "2025", "12", "2026-Q1", Q1_2026, "DA99", 10, 5, 1),
+    )
+    # Timeliness: due 15/4/2026 in Vietnam. 18:00 UTC on the 15th is 01:00 on the 16th (late);
+    # 16:30 UTC on the 15th is 23:30 on the 15th (on time).
+    report(
+        "caobang-late",
+        _when(15, 18),
+        "accepted",
+        _line("caobang-late", "2025", "04", "2026-Q1", Q1_2026, "DA1", 10, 10, 1),
+    )
+    report(
+        "laichau-ontime",
+        _when(15, 16, 30),
+        "accepted",
+        _line("laichau-ontime", "2025", "12", "2026-Q1", Q1_2026, "DA1", 10, 10, 1),
+    )
+    # Caveats: Điện Biên's 2026-Q2 is quarantined (2026-Q1 is its last accepted period);
+    # Sơn La's quarantined 2026-Q1 was corrected by a later accepted file.
+    report(
+        "dienbien-q1",
+        _when(1),
+        "accepted",
+        _line("dienbien-q1", "2025", "11", "2026-Q1", Q1_2026, "DA1", 10, 10, 1),
+    )
+    report(
+        "dienbien-q2",
+        _when(5),
+        "quarantined",
+        _line("dienbien-q2", "2025", "11", "2026-Q2", Q2_2026, "DA1", 10, 10, 2),
+    )
+    report(
+        "sonla-q1-bad",
+        _when(1),
+        "quarantined",
+        _line("sonla-q1-bad", "2025", "14", "2026-Q1", Q1_2026, "DA1", 10, 10, 1),
+    )
+    report(
+        "sonla-q1-fixed",
+        _when(2),
+        "accepted",
+        _line("sonla-q1-fixed", "2025", "14", "2026-Q1", Q1_2026, "DA1", 10, 10, 1),
+    )
+    # The crosswalk splits DA5.3 half and half: 1,001 đồng cannot be halved exactly.
+    split = _line("cantho-2024", "2008", "92", "2024-Q4", date(2024, 12, 31), "DA5", 10, 0, 0)
+    report(
+        "cantho-2024",
+        _when(1),
+        "accepted",
+        {
+            **split,
+            "subproject_code": "DA5.3",
+            "line_kind": "subproject",
+            "planned_total_vnd": 1_001,
+            "planned_investment_vnd": 1_001,
+            "disbursed_total_vnd": 3,
+            "disbursed_investment_vnd": 3,
+        },
+    )
+
+    batches = accepted + quarantined
+    return {
+        "raw.batches": batches,
+        "quality.batch_status": [_status(b, "accepted") for b in accepted]
+        + [_status(b, "quarantined") for b in quarantined],
+        "raw.provincial_report_lines": lines,
+        "raw.ministry_capital_plans": [
+            _plan("KHV-2024-04-DA1", "1000", 1, "plans-ok"),
+            _plan("KHV-2024-04-DA1", "2000", 2, "plans-bad"),  # newer, quarantined
+        ],
+        "raw.ministry_exchange_rates": [
+            {
+                "id": f"TG-USD-{b}",
+                "currency": "USD",
+                "rate_date": date(2024, 7, 1),
+                "vnd_per_unit": "24000",
+                "updated_at": _when(1),
+                "batch_id": b,
+                "source_file_sha256": f"page-{b}",
+            }
+            for b in ("rates-bad", "rates-ok")
+        ],
+        "raw.iati_activities": [
+            _activity("XI-T-A", "donor-ok"),
+            _activity("XI-T-B", "donor-ok"),
+            _activity("XI-T-A", "donor-bad"),
+            _activity("XI-T-B", "donor-rev"),
+        ],
+        "raw.iati_transactions": [
+            _tx("XI-T-A", 0, "3", "100", "donor-ok"),
+            _tx("XI-T-B", 0, "3", "100", "donor-ok"),
+            _tx("XI-T-B", 1, "2", "500", "donor-ok"),  # deleted by the donor in donor-rev
+            _tx("XI-T-A", 0, "3", "100", "donor-bad"),  # a copy in a quarantined file
+            _tx("XI-T-B", 0, "3", "150", "donor-rev"),  # the revised value
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("figures")
+    path = tmp / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        ensure_tables(con)
+        _insert(con, delivery())
+    _dbt(tmp, "build", env={"MTQG_WAREHOUSE": str(path), "MTQG_DBT_TARGET": "duckdb"})
+    return path
+
+
+def _rows(path: Path, sql: str, *params) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def test_a_newer_version_in_a_quarantined_pull_leaves_the_accepted_one(warehouse):
+    assert _rows(
+        warehouse,
+        "select capital_plan_id, amount_vnd, batch_id from marts.fct_capital_plan "
+        "where capital_plan_id = 'KHV-2024-04-DA1'",
+    ) == [("KHV-2024-04-DA1", 1_000_000_000, "plans-ok")]
+    assert _rows(
+        warehouse,
+        "select iati_identifier, amount_vnd, batch_id from marts.fct_donor_transactions "
+        "where iati_identifier = 'XI-T-A'",
+    ) == [("XI-T-A", 100, "donor-ok")]
+
+
+def test_a_donor_revision_replaces_and_a_deletion_removes(warehouse):
+    assert _rows(
+        warehouse,
+        "select transaction_type_code, amount_vnd, batch_id from marts.fct_donor_transactions "
+        "where iati_identifier = 'XI-T-B'",
+    ) == [("3", 150, "donor-rev")]
+
+
+def test_the_first_report_after_the_reform_counts_its_own_quarter_only(warehouse):
+    increments = _rows(
+        warehouse,
+        "select period, province_code_as_reported, disbursed_vnd, disbursed_in_period_vnd "
+        "from marts.fct_capital_progress where project_code = 'DA2' "
+        "and capital_type = 'investment' order by period, province_code_as_reported",
+    )
+    assert increments == [
+        ("2025-Q2", "51", 200, 200),
+        ("2025-Q2", "62", 100, 100),
+        ("2025-Q3", "51", 450, 150),  # 450 to date less both old provinces' H1 (300)
+        ("2025-Q4", "51", 600, 150),
+    ]
+    assert _rows(
+        warehouse,
+        "select allocation_vnd, disbursed_reported_vnd from marts.mart_programme_progress "
+        "where province_code = '51' and project_code = 'DA2' and progress_year = 2025",
+    ) == [(2_000, 600)]  # the year's last report, H1 not counted a second time
+
+
+def test_a_corrected_seed_changes_the_verdict_of_rows_already_loaded(warehouse, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(warehouse, copy)
+    sql = (
+        "select is_known_programme_code from intermediate.int_provincial_progress_unpivoted "
+        "where batch_id = 'unknown-code'"
+    )
+    assert set(_rows(copy, sql)) == {(False,)}
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "insert into reference.programme_phase1 (project_code, project_number, name_vi) "
+            "values ('DA99', 99, 'Dự án thử')"
+        )
+        assert set(con.execute(sql).fetchall()) == {(True,)}
+
+
+def test_a_quarantined_ministry_pull_closes_when_a_later_pull_is_accepted(warehouse):
+    open_batches = {
+        r[0] for r in _rows(warehouse, "select batch_id from quality.quality_open_problems")
+    }
+    assert "rates-bad" not in open_batches
+    assert "donor-bad" not in open_batches  # donor-rev, the same file, was accepted later
+    assert "plans-bad" in open_batches  # no pull accepted after it: still open
+    assert {"dienbien-q2", "unknown-code"} <= open_batches
+
+
+def test_timeliness_is_judged_on_vietnam_time(warehouse):
+    assert _rows(
+        warehouse,
+        "select province_code_as_reported, is_on_time from quality.reporting_completeness "
+        "where period = '2026-Q1' and province_code_as_reported in ('04', '12') "
+        "and admin_era = '2025' order by 1",
+    ) == [("04", False), ("12", True)]
+
+
+def test_caveats_now_list_only_what_is_still_uncorrected(warehouse):
+    caveats = _rows(
+        warehouse,
+        "select province_code, period, status, last_accepted_period from "
+        "quality.quality_report_caveats where province_code in ('11', '14') order by all",
+    )
+    assert caveats == [("11", "2026-Q2", "quarantined", "2026-Q1")]
