@@ -65,6 +65,7 @@ def _run(
     *,
     selection_from: list[list[str]] | None = None,
     only: list[list[str]] | None = None,
+    checks: list[tuple[list[str], str]] | None = None,
     exclude_reports: bool = False,
     verbose: bool = False,
 ) -> RunSummary:
@@ -82,6 +83,12 @@ def _run(
 
         defs = build_definitions(home)
         graph = defs.resolve_asset_graph()
+        if checks:
+            keys = [dg.AssetCheckKey(dg.AssetKey(asset), name) for asset, name in checks]
+            result = materialize_all(home, defs, checks=keys, logger=run_log.dagster_logger())
+            summary = summarise(home, result, time.monotonic() - started)
+            summary.log_file = run_log.path
+            return summary
         if selection_from:
             chosen = after_landing([dg.AssetKey(k) for k in selection_from])
         elif only:
@@ -95,6 +102,10 @@ def _run(
         summary = summarise(home, result, time.monotonic() - started)
     summary.log_file = run_log.path
     return summary
+
+
+# The blocking checks the report depends on (asset, check name): `mtqg report` runs them first.
+REPORT_BLOCKING_CHECKS = [(["marts", "fct_capital_progress"], "fct_capital_progress_expectations")]
 
 
 def _exit_code(summary: RunSummary) -> int:
@@ -290,8 +301,17 @@ def check(home: HomeOption = None, verbose: VerboseOption = False) -> None:
 
 @app.command()
 def report(home: HomeOption = None, verbose: VerboseOption = False) -> None:
-    """Build the Steering Committee report from gated data."""
+    """Build the Steering Committee report from gated data, once the marts' blocking checks pass."""
     h = _home(home)
+    checked = _run(h, "report-checks", checks=REPORT_BLOCKING_CHECKS, verbose=verbose)
+    if checked.failed_checks or checked.failed_steps or not checked.succeeded:
+        err.print(
+            "Báo cáo chưa được lập: kiểm tra chặn trên các bảng tổng hợp không đạt / the report "
+            f"was not written, a blocking check of the marts failed: "
+            f"{', '.join(checked.failed_checks or checked.failed_steps) or 'see the log'}"
+        )
+        print_footer(console, checked)
+        raise typer.Exit(1)
     summary = _run(h, "report", only=[["reports", "steering_committee_progress"]], verbose=verbose)
     print_footer(console, summary)
     raise typer.Exit(_exit_code(summary))
