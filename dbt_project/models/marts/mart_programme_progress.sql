@@ -155,7 +155,8 @@ final as (
             as disbursed_treasury_vnd,
         treasury_totals.treasury_last_month,
         targets.central_capital_target_vnd as project_target_central_national_vnd,
-        targets.local_capital_target_vnd as project_target_local_national_vnd
+        targets.local_capital_target_vnd as project_target_local_national_vnd,
+        targets.is_illustrative as project_targets_are_illustrative
     from spine
     left join plan_totals
         on
