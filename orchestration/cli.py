@@ -20,6 +20,7 @@ from rich.table import Table
 from core.errors import MtqgError
 from core.home import Home
 from orchestration.console import captured_run, clean, print_footer, print_summary, terminal
+from orchestration.explain import explain
 
 if TYPE_CHECKING:
     from orchestration.summary import RunSummary
@@ -353,6 +354,9 @@ def serve(
 
     h = _home(home)
     raise typer.Exit(serve_forever(h, port=port))
+
+
+app.command()(explain)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ that expands every report cell into the source rows it sums."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -207,6 +208,23 @@ def delivery() -> dict[str, list[dict]]:
         },
     )
 
+    # From 2026 a province may report in the 2026–2035 codes; before 2026 those codes are unknown.
+    report(
+        "tuyenquang-2026-hp",
+        _when(3),
+        "accepted",
+        _line("tuyenquang-2026-hp", "2025", "08", "2026-Q1", Q1_2026, "HP2", 10, 70, 7),
+    )
+    report(
+        "hp-in-2024",
+        _when(3),
+        "quarantined",
+        _line("hp-in-2024", "2008", "92", "2024-Q3", date(2024, 9, 30), "HP2", 10, 70, 7),
+    )
+    paid = _batch("mof-paid", "disbursements", _when(1), "ministry_api", "mof")
+    support = _batch("hagiang-form02", "form02", _when(1), "inbox")
+    accepted += [paid, support]
+
     batches = accepted + quarantined
     return {
         "raw.batches": batches,
@@ -228,6 +246,43 @@ def delivery() -> dict[str, list[dict]]:
                 "source_file_sha256": f"page-{b}",
             }
             for b in ("rates-bad", "rates-ok")
+        ],
+        "raw.ministry_disbursements": [
+            {
+                "id": "GN-202405-92-DA5",
+                "province_code": "92",
+                "admin_era": "2008",
+                "project_code": "DA5",
+                "subproject_code": "DA5.3",
+                "budget_source": "NSTW",
+                "capital_type": "DTPT",
+                "month": "2024-05",
+                "amount_vnd": 2_001,
+                "value_date": date(2024, 5, 24),
+                "updated_at": _when(1),
+                "batch_id": "mof-paid",
+                "source_file_sha256": "page-mof-paid",
+                "page": 1,
+            }
+        ],
+        "raw.beneficiary_support_lines": [
+            {
+                "batch_id": "hagiang-form02",
+                "source_file_sha256": "sha-hagiang-form02",
+                "report_index": 0,
+                "form": "form02",
+                "admin_era": "2008",
+                "province_code_as_reported": "02",
+                "province_code_2025": "08",
+                "period": "2024",
+                "source_sheet": "Bieu02",
+                "source_row": 7,
+                "household_pseudonym": "hh-1",
+                "support_content": "nhà ở",
+                "amount_vnd": 40_000_000,
+                "support_year": 2024,
+                "is_repeat_household": False,
+            }
         ],
         "raw.iati_activities": [
             _activity("XI-T-A", "donor-ok"),
@@ -344,3 +399,146 @@ def test_caveats_now_list_only_what_is_still_uncorrected(warehouse):
         "quality.quality_report_caveats where province_code in ('11', '14') order by all",
     )
     assert caveats == [("11", "2026-Q2", "quarantined", "2026-Q1")]
+
+
+def test_2026_codes_are_known_from_2026_only(warehouse):
+    assert _rows(
+        warehouse,
+        "select distinct batch_id, is_known_programme_code from "
+        "intermediate.int_provincial_progress_unpivoted "
+        "where batch_id in ('tuyenquang-2026-hp', 'hp-in-2024') order by 1",
+    ) == [("hp-in-2024", False), ("tuyenquang-2026-hp", True)]
+
+
+def test_a_split_line_keeps_every_dong_in_the_2026_structure(warehouse):
+    parts = _rows(
+        warehouse,
+        "select programme_code_2026, amount_vnd, crosswalk_share from marts.mart_figures_2026_structure "
+        "where report = 'rpt_progress_by_province' and measure = 'planned_vnd' "
+        "and province_code = '92' and period = '2024-Q4' and amount_vnd != 0 order by 1",
+    )
+    assert [(code, amount) for code, amount, _ in parts] == [("HP1", 501), ("HP2", 500)]
+    assert sum(amount for _, amount, _ in parts) == 1_001
+    # the treasury's 2,001 đồng of DA5.3 too, and every total of every measure, to the đồng
+    assert _rows(
+        warehouse,
+        "select programme_code_2026, amount_vnd from marts.mart_figures_2026_structure "
+        "where measure = 'disbursed_treasury_vnd' order by 1",
+    ) == [("HP1", 1_001), ("HP2", 1_000)]
+    assert (
+        _rows(
+            warehouse,
+            "select report, measure, sum(amount_vnd) from marts.lineage_report_cells "
+            "where project_code is not null group by all "
+            "except select report, measure, sum(amount_vnd) from marts.mart_figures_2026_structure "
+            "group by all",
+        )
+        == []
+    )
+    # a report in 2026–2035 codes keeps its code
+    assert _rows(
+        warehouse,
+        "select programme_code_2026, amount_vnd, is_reported_in_2026_codes "
+        "from marts.mart_figures_2026_structure where batch_id = 'tuyenquang-2026-hp' "
+        "and measure = 'planned_vnd' and amount_vnd != 0",
+    ) == [("HP2", 70, True)]
+
+
+def test_every_mart_fact_carries_its_source(warehouse):
+    for mart in (
+        "fct_capital_progress",
+        "fct_capital_plan",
+        "fct_disbursement",
+        "fct_donor_transactions",
+        "fct_beneficiary_support",
+    ):
+        rows = _rows(
+            warehouse,
+            f"select count(*), count(source_file_sha256), count(batch_id) from marts.{mart}",
+        )
+        (total, with_file, with_batch) = rows[0]
+        assert total > 0 and total == with_file == with_batch, mart
+    assert _rows(
+        warehouse,
+        "select count(*) from marts.fct_capital_progress "
+        "where source_sheet is null or source_row is null",
+    ) == [(0,)]
+    assert _rows(
+        warehouse,
+        "select count(*) from marts.fct_disbursement where source_record_id is null "
+        "union all select count(*) from marts.fct_capital_plan where source_record_id is null",
+    ) == [(0,), (0,)]
+
+
+def test_explain_sums_to_every_cell_of_the_report(warehouse):
+    from warehouse.lineage import explain_cell
+
+    measures = ("planned_vnd", "disbursed_vnd", "planned_central_vnd", "planned_local_vnd")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cells = con.execute(
+            f"select province_code, period, project_code, {', '.join(measures)} "
+            "from marts.rpt_progress_by_province"
+        ).fetchall()
+        assert len(cells) >= 8
+        for province, period, project, *values in cells:
+            for measure, value in zip(measures, values, strict=True):
+                cell = explain_cell(
+                    con,
+                    report="rpt_progress_by_province",
+                    province_code=province,
+                    period=period,
+                    code=project,
+                    measure=measure,
+                )
+                assert cell.total_vnd == value, (province, period, project, measure)
+                assert value == 0 or cell.files
+        programme = con.execute(
+            "select province_code, cast(progress_year as varchar), project_code, plan_vnd, "
+            "disbursed_treasury_vnd from marts.mart_programme_progress"
+        ).fetchall()
+        for province, year, project, plan, paid in programme:
+            for measure, value in (("plan_vnd", plan), ("disbursed_treasury_vnd", paid)):
+                cell = explain_cell(
+                    con,
+                    report="mart_programme_progress",
+                    province_code=province,
+                    period=year,
+                    code=project,
+                    measure=measure,
+                )
+                assert cell.total_vnd == value, (province, year, project, measure)
+
+
+def test_mtqg_explain_lists_the_rows_files_and_batches_of_a_cell(warehouse, tmp_path):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(warehouse, home / "warehouse.duckdb")
+    args = ["explain", "51", "2025-Q3", "DA2", "disbursed_vnd", "--home", str(home), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["total_vnd"] == 450
+    assert answer["batches"] == ["qn-2025-q3"]
+    assert answer["files"] == ["sha-qn-2025-q3"]
+    assert {(r["source_sheet"], r["source_row"]) for r in answer["rows"]} == {("Bieu01", 10)}
+    in_2026 = CliRunner().invoke(
+        app,
+        [
+            "explain",
+            "92",
+            "2024-Q4",
+            "HP1",
+            "planned_vnd",
+            "--structure",
+            "2026",
+            "--home",
+            str(home),
+            "--json",
+        ],
+    )
+    assert in_2026.exit_code == 0, in_2026.output
+    assert json.loads(in_2026.output)["total_vnd"] == 501
