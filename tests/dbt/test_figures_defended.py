@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -237,15 +238,15 @@ def delivery() -> dict[str, list[dict]]:
         ],
         "raw.ministry_exchange_rates": [
             {
-                "id": f"TG-USD-{b}",
+                "id": "TG-USD-2024-07-01",
                 "currency": "USD",
                 "rate_date": date(2024, 7, 1),
-                "vnd_per_unit": "24000",
-                "updated_at": _when(1),
+                "vnd_per_unit": rate,
+                "updated_at": _when(day),
                 "batch_id": b,
                 "source_file_sha256": f"page-{b}",
             }
-            for b in ("rates-bad", "rates-ok")
+            for b, rate, day in (("rates-bad", "99999", 3), ("rates-ok", "24000", 2))
         ],
         "raw.ministry_disbursements": [
             {
@@ -413,7 +414,8 @@ def test_2026_codes_are_known_from_2026_only(warehouse):
 def test_a_split_line_keeps_every_dong_in_the_2026_structure(warehouse):
     parts = _rows(
         warehouse,
-        "select programme_code_2026, amount_vnd, crosswalk_share from marts.mart_figures_2026_structure "
+        "select programme_code_2026, amount_vnd, crosswalk_share "
+        "from marts.mart_figures_2026_structure "
         "where report = 'rpt_progress_by_province' and measure = 'planned_vnd' "
         "and province_code = '92' and period = '2024-Q4' and amount_vnd != 0 order by 1",
     )
@@ -542,3 +544,11 @@ def test_mtqg_explain_lists_the_rows_files_and_batches_of_a_cell(warehouse, tmp_
     )
     assert in_2026.exit_code == 0, in_2026.output
     assert json.loads(in_2026.output)["total_vnd"] == 501
+
+
+def test_a_quarantined_rate_or_reference_file_is_never_used(warehouse):
+    # rates-bad holds a newer version of the rate, but the gate quarantined it
+    assert _rows(
+        warehouse,
+        "select currency, rate_date, vnd_per_unit from intermediate.int_exchange_rates_daily",
+    ) == [("USD", date(2024, 7, 1), Decimal("24000"))]
