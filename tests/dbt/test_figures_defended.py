@@ -400,6 +400,12 @@ def test_caveats_now_list_only_what_is_still_uncorrected(warehouse):
         "quality.quality_report_caveats where province_code in ('11', '14') order by all",
     )
     assert caveats == [("11", "2026-Q2", "quarantined", "2026-Q1")]
+    whole_batches = _rows(
+        warehouse,
+        "select batch_id from quality.quality_report_caveats "
+        "where province_code is null order by 1",
+    )
+    assert whole_batches == [("plans-bad",)]  # rates-bad and donor-bad were corrected since
 
 
 def test_2026_codes_are_known_from_2026_only(warehouse):

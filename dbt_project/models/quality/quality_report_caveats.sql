@@ -1,8 +1,9 @@
 {#- The caveats that hold now, for the report: each province × period whose latest submission is
     quarantined or held and has not been superseded by a later accepted one, with the period the
     marts use instead (the reporting unit's last accepted period up to it, which is the same
-    period when an earlier accepted submission still stands). A quarantine already corrected is
-    not a caveat. -#}
+    period when an earlier accepted submission still stands). Batches that carry no province ×
+    period (ministry pulls, donor and reference files, unreadable files) are listed while
+    quality_open_problems holds them open. A quarantine already corrected is not a caveat. -#}
 with
 
 batch_status as (
@@ -25,6 +26,7 @@ submissions as (
     select
         reports.*,
         batch_status.status,
+        batch_status.dataset,
         batch_status.original_name,
         batch_status.reasons,
         batch_status.loaded_at
@@ -81,7 +83,7 @@ replacements as (
             and not_in_force.period_end_date >= in_force.period_end_date
 ),
 
-final as (
+provincial as (
     select
         not_in_force.province_code_2025 as province_code,
         not_in_force.admin_era,
@@ -90,6 +92,7 @@ final as (
         not_in_force.period,
         not_in_force.period_end_date,
         not_in_force.status,
+        not_in_force.dataset,
         not_in_force.batch_id,
         not_in_force.original_name,
         not_in_force.reasons,
@@ -104,6 +107,32 @@ final as (
             and not_in_force.province_code_as_reported = replacements.province_code_as_reported
             and not_in_force.period = replacements.period
             and replacements.recency = 1
+),
+
+whole_source as (
+    select
+        cast(null as varchar) as province_code,
+        cast(null as varchar) as admin_era,
+        cast(null as varchar) as province_code_as_reported,
+        cast(null as varchar) as province_name,
+        cast(null as varchar) as period,
+        cast(null as date) as period_end_date,
+        'quarantined' as status,
+        open_problems.dataset,
+        open_problems.batch_id,
+        open_problems.original_name,
+        open_problems.reasons,
+        open_problems.loaded_at,
+        cast(null as varchar) as last_accepted_period,
+        cast(null as varchar) as last_accepted_batch_id
+    from {{ ref('quality_open_problems') }} as open_problems
+    where open_problems.province_code_as_reported is null
+),
+
+final as (
+    select * from provincial
+    union all
+    select * from whole_source
 )
 
 select * from final
