@@ -177,8 +177,10 @@ final as (
         unioned.capital_type,
         unioned.province_code_as_reported,
         unioned.admin_era,
-        -- one source row of one measure (the key a split across 2026–2035 codes apportions by)
-        unioned.batch_id || '|' || coalesce(unioned.source_file_sha256, '')
+        -- one source row of one measure counted for one project (a donor transaction mapped to
+        -- two projects is two rows): the key a split across 2026–2035 codes apportions by
+        unioned.batch_id || '|' || coalesce(unioned.project_code, '')
+        || '|' || coalesce(unioned.source_file_sha256, '')
         || '|' || coalesce(unioned.source_sheet, '')
         || '|' || coalesce(cast(unioned.source_row as varchar), '')
         || '|' || coalesce(unioned.source_record_id, '')
