@@ -84,22 +84,19 @@ def _run(
 
         defs = build_definitions(home)
         graph = defs.resolve_asset_graph()
-        if checks:
-            keys = [dg.AssetCheckKey(dg.AssetKey(asset), name) for asset, name in checks]
-            result = materialize_all(home, defs, checks=keys, logger=run_log.dagster_logger())
-            summary = summarise(home, result, time.monotonic() - started)
-            summary.log_file = run_log.path
-            return summary
+        check_keys = [dg.AssetCheckKey(dg.AssetKey(a), name) for a, name in checks or ()]
         if selection_from:
             chosen = after_landing([dg.AssetKey(k) for k in selection_from])
-        elif only:
+        elif only is not None:
             chosen = dg.AssetSelection.assets(*[dg.AssetKey(k) for k in only])
         else:
             chosen = whole_pipeline()
         if exclude_reports:
             chosen = chosen - dg.AssetSelection.key_prefixes("reports")
         selection = sorted(chosen.resolve(graph), key=lambda k: k.to_string())
-        result = materialize_all(home, defs, selection=selection, logger=run_log.dagster_logger())
+        result = materialize_all(
+            home, defs, selection=selection, checks=check_keys, logger=run_log.dagster_logger()
+        )
         summary = summarise(home, result, time.monotonic() - started)
     summary.log_file = run_log.path
     return summary
@@ -304,7 +301,7 @@ def check(home: HomeOption = None, verbose: VerboseOption = False) -> None:
 def report(home: HomeOption = None, verbose: VerboseOption = False) -> None:
     """Build the Steering Committee report from gated data, once the marts' blocking checks pass."""
     h = _home(home)
-    checked = _run(h, "report-checks", checks=REPORT_BLOCKING_CHECKS, verbose=verbose)
+    checked = _run(h, "report-checks", only=[], checks=REPORT_BLOCKING_CHECKS, verbose=verbose)
     if checked.failed_checks or checked.failed_steps or not checked.succeeded:
         err.print(
             "Báo cáo chưa được lập: kiểm tra chặn trên các bảng tổng hợp không đạt / the report "
