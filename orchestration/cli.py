@@ -22,6 +22,7 @@ from core.home import Home
 from orchestration import signoff as signoff_commands
 from orchestration.console import captured_run, clean, print_footer, print_summary, terminal
 from orchestration.publishing.commands import export, publish
+from orchestration.explain import explain
 
 if TYPE_CHECKING:
     from orchestration.summary import RunSummary
@@ -67,6 +68,7 @@ def _run(
     *,
     selection_from: list[list[str]] | None = None,
     only: list[list[str]] | None = None,
+    checks: list[tuple[list[str], str]] | None = None,
     exclude_reports: bool = False,
     verbose: bool = False,
 ) -> RunSummary:
@@ -84,19 +86,26 @@ def _run(
 
         defs = build_definitions(home)
         graph = defs.resolve_asset_graph()
+        check_keys = [dg.AssetCheckKey(dg.AssetKey(a), name) for a, name in checks or ()]
         if selection_from:
             chosen = after_landing([dg.AssetKey(k) for k in selection_from])
-        elif only:
+        elif only is not None:
             chosen = dg.AssetSelection.assets(*[dg.AssetKey(k) for k in only])
         else:
             chosen = whole_pipeline()
         if exclude_reports:
             chosen = chosen - dg.AssetSelection.key_prefixes("reports")
         selection = sorted(chosen.resolve(graph), key=lambda k: k.to_string())
-        result = materialize_all(home, defs, selection=selection, logger=run_log.dagster_logger())
+        result = materialize_all(
+            home, defs, selection=selection, checks=check_keys, logger=run_log.dagster_logger()
+        )
         summary = summarise(home, result, time.monotonic() - started)
     summary.log_file = run_log.path
     return summary
+
+
+# The blocking checks the report depends on (asset, check name): `mtqg report` runs them first.
+REPORT_BLOCKING_CHECKS = [(["marts", "fct_capital_progress"], "fct_capital_progress_expectations")]
 
 
 def _exit_code(summary: RunSummary) -> int:
@@ -296,8 +305,17 @@ def check(home: HomeOption = None, verbose: VerboseOption = False) -> None:
 
 @app.command()
 def report(home: HomeOption = None, verbose: VerboseOption = False) -> None:
-    """Build the Steering Committee report from gated data."""
+    """Build the Steering Committee report from gated data, once the marts' blocking checks pass."""
     h = _home(home)
+    checked = _run(h, "report-checks", only=[], checks=REPORT_BLOCKING_CHECKS, verbose=verbose)
+    if checked.failed_checks or checked.failed_steps or not checked.succeeded:
+        err.print(
+            "Báo cáo chưa được lập: kiểm tra chặn trên các bảng tổng hợp không đạt / the report "
+            f"was not written, a blocking check of the marts failed: "
+            f"{', '.join(checked.failed_checks or checked.failed_steps) or 'see the log'}"
+        )
+        print_footer(console, checked)
+        raise typer.Exit(1)
     summary = _run(h, "report", only=[["reports", "steering_committee_progress"]], verbose=verbose)
     print_footer(console, summary)
     raise typer.Exit(_exit_code(summary))
@@ -353,6 +371,7 @@ def _rebuild_after_gate(home: Home, command: str) -> None:
 
 
 signoff_commands.register(app, _home, _rebuild_after_gate)
+app.command()(explain)
 
 
 def main() -> None:

@@ -81,6 +81,7 @@ def materialize_all(
     defs: dg.Definitions,
     *,
     selection: Sequence[dg.AssetKey] | None = None,
+    checks: Sequence[dg.AssetCheckKey] | None = None,
     tags: dict[str, str] | None = None,
     logger: dg.LoggerDefinition | None = None,
 ) -> dg.ExecuteInProcessResult:
@@ -89,12 +90,19 @@ def materialize_all(
     `logger` (the command line's: a log file and step progress) receives every event and log
     line of the run; without it Dagster's console logger shows warnings and errors
     (MTQG_LOG_LEVEL=INFO or DEBUG for more). The instance keeps every event either way.
+    `checks` runs those asset checks without materialising their assets (blocking checks a
+    command must respect before it builds what depends on them).
     """
     instance = ensure_instance(home)
     # Its process identity in the run's tags, inherited by dbt: the next run can tell when this
     # one died and stop what it left running.
     run_tags = {**(tags or {}), **claim_run_processes()}
     job = defs.resolve_implicit_global_asset_job_def()
+    if checks:  # these checks on their own (with the assets of `selection`, if any)
+        job = job.get_subset(
+            asset_selection=set(selection or ()), asset_check_selection=set(checks)
+        )
+        selection = None
     if logger is not None:
         job = job.with_logger_defs({"mtqg": logger})
         loggers: dict = {"mtqg": {}}

@@ -162,6 +162,16 @@ KIND = SourceKind(
         "disbursements": GatedDataset(
             "ministry_disbursements", "staging.stg_ministries__disbursements"
         ),
+        "exchange-rates": GatedDataset(
+            "ministry_exchange_rates", "staging.stg_ministries__exchange_rates"
+        ),
+        "beneficiary-communes": GatedDataset(
+            "ministry_beneficiary_communes", "staging.stg_ministries__beneficiary_communes"
+        ),
+        "extremely-difficult-villages": GatedDataset(
+            "ministry_extremely_difficult_villages",
+            "staging.stg_ministries__extremely_difficult_villages",
+        ),
     },
     sensor=SensorSpec(
         name="ministry_{name}_updates",

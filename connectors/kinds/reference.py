@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import field_validator, model_validator
 
 from connectors.batches import Batch, LandedUnit
-from connectors.kinds.base import FetchResult, SourceKind
+from connectors.kinds.base import FetchResult, GatedDataset, SourceKind
 from connectors.landing import Landing
 from connectors.reference import REFERENCE_FILES, fetch_reference, read_reference_file
 from connectors.source_models import HttpSourceModel, url_without_secret
@@ -67,5 +67,12 @@ KIND = SourceKind(
     read=read,
     raw_tables={
         spec.table.removeprefix("raw."): spec.full_schema for spec in REFERENCE_FILES.values()
+    },
+    # each reference file is judged by the suite of its name, on its staging rows
+    gated={
+        dataset: GatedDataset(
+            dataset, f"staging.stg_{dataset.replace('reference_', 'reference__', 1)}"
+        )
+        for dataset in (spec.table.removeprefix("raw.") for spec in REFERENCE_FILES.values())
     },
 )

@@ -470,8 +470,8 @@ def test_incremental_builds_equal_a_full_refresh_and_bridge_both_eras(tmp_path):
         # Kon Tum (2008 code 62) in 2024 and Quảng Ngãi (2025 code 51) in 2026, one province.
         # The corrected Kon Tum report wins; the treasury record's later version wins.
         assert progress == [
-            (2024, 4_000_000_500, 4_000_000_000, 1_200_000_000, 650_000_000, "HP1.1"),
-            (2026, 7_500_000_000, 7_500_000_000, 300_000_000, 100_000_000, "HP1.1"),
+            (2024, 4_000_000_500, 4_000_000_000, 1_200_000_000, 650_000_000, "HP2"),
+            (2026, 7_500_000_000, 7_500_000_000, 300_000_000, 100_000_000, "HP2"),
         ]
         villages = con.execute(
             "select commune_code, village_count_612 from marts.dim_commune "

@@ -30,9 +30,18 @@ SUITES = [
     "beneficiary_support",
     "donor_transactions",
     "fct_capital_progress",
+    "ministry_beneficiary_communes",
     "ministry_capital_plans",
     "ministry_disbursements",
+    "ministry_exchange_rates",
+    "ministry_extremely_difficult_villages",
     "provincial_progress_batch",
+    "reference_districts_pre2025",
+    "reference_old_to_new_wards_dvhcvn",
+    "reference_old_to_new_wards_vietnamadminunits",
+    "reference_wards_2025",
+    "reference_wards_2025_area_population",
+    "reference_wards_pre2025",
 ]
 
 
@@ -347,3 +356,98 @@ def test_fct_capital_progress_with_the_34_provinces():
     assert result.blocking_failures[0].failing_locations == [
         {"source_file_sha256": "cd" * 32, "source_row": 2, "source_sheet": None}
     ]
+
+
+# --- the data behind every figure: rates, Decisions 861 and 612, reference files ---------------
+
+_CLEAN_AND_BROKEN = {
+    "ministry_exchange_rates": (
+        {
+            "exchange_rate_id": "TG-1",
+            "currency": "USD",
+            "rate_date": date(2024, 7, 1),
+            "vnd_per_unit": Decimal("24000"),
+        },
+        {"vnd_per_unit": Decimal("0")},
+        "Rate must be greater than zero",
+    ),
+    "ministry_beneficiary_communes": (
+        {
+            "beneficiary_commune_id": "XA-1",
+            "commune_code": "23500",
+            "province_code": "62",
+            "admin_era": "2008",
+            "region": "III",
+        },
+        {"region": "IV"},
+        "The commune's region must be I, II or III",
+    ),
+    "ministry_extremely_difficult_villages": (
+        {
+            "village_id": "THON-1",
+            "village_name": "Thôn 1",
+            "commune_code": "23500",
+            "province_code": "62",
+        },
+        {"commune_code": "2350"},
+        "Commune code must be five digits",
+    ),
+    "reference_wards_2025": (
+        {"commune_code": "23600", "commune_name": "Đăk Kôi", "province_code_2025": "51"},
+        {"province_code_2025": None},
+        "Province code is missing",
+    ),
+    "reference_wards_pre2025": (
+        {"commune_code": "23500", "commune_name": "Đăk Kôi", "district_code": "610"},
+        {"commune_code": "235"},
+        "Commune code has the wrong form",
+    ),
+    "reference_districts_pre2025": (
+        {"district_code": "610", "district_name": "Kon Rẫy", "province_code": "62"},
+        {"district_name": None},
+        "District name is missing",
+    ),
+    "reference_old_to_new_wards_dvhcvn": (
+        {"old_commune_code": "23500", "new_commune_code": "23600"},
+        {"new_commune_code": None},
+        "New commune code is missing",
+    ),
+    "reference_old_to_new_wards_vietnamadminunits": (
+        {"old_commune_code": "23500", "new_commune_code": "23600"},
+        {"new_commune_code": "236"},
+        "New commune code must be five digits",
+    ),
+    "reference_wards_2025_area_population": (
+        {
+            "province_code_2025": "51",
+            "name_key": "xa dak koi",
+            "population": 2000,
+            "area_km2": Decimal("100"),
+        },
+        {"population": -1},
+        "Population is negative",
+    ),
+}
+
+
+@pytest.mark.parametrize("suite", sorted(_CLEAN_AND_BROKEN))
+def test_rates_communes_villages_and_reference_files_are_gated(suite):
+    from connectors.kinds import gated_datasets
+
+    assert suite in {g.suite for g in gated_datasets().values()}
+    clean, change, message = _CLEAN_AND_BROKEN[suite]
+    second = {k: (f"{v}-2" if k.endswith("_id") else v) for k, v in clean.items()}
+    if suite == "ministry_exchange_rates":
+        second["rate_date"] = date(2024, 7, 2)
+    if "commune_code" in clean and suite in ("reference_wards_2025", "reference_wards_pre2025"):
+        second["commune_code"] = "23601"
+    if suite == "reference_districts_pre2025":
+        second["district_code"] = "611"
+    if suite.startswith("reference_old_to_new"):
+        second["new_commune_code"] = "23601"
+    if suite == "reference_wards_2025_area_population":
+        second["name_key"] = "xa kon braih"
+    params = {"today": TODAY}
+    assert validate(suite, frame([clean, second]), params=params).passed
+    result = validate(suite, frame([clean, {**second, **change}]), params=params)
+    assert failed_messages(result) == [message]

@@ -5,6 +5,7 @@ with
 
 villages as (
     select * from {{ ref('stg_ministries__extremely_difficult_villages') }}
+    where batch_id in {{ accepted_batches() }}
 ),
 
 crosswalk as (

@@ -36,6 +36,7 @@ final as (
         unioned.receiver_org_ref,
         unioned.channel,
         unioned.batch_id,
+        unioned.source_file_sha256,
         batches.loaded_at,
         row_number() over (
             partition by

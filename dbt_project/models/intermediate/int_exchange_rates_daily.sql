@@ -1,9 +1,12 @@
-{#- One State Bank central rate per currency × day: the latest version of each record. -#}
+{#- One State Bank central rate per currency × day: the latest version of each record among
+    the pulls the gate accepted. -#}
 with
 
 rates as (
     select * from {{ ref('stg_ministries__exchange_rates') }}
-    where vnd_per_unit is not null
+    where
+        vnd_per_unit is not null
+        and batch_id in {{ accepted_batches() }}
 ),
 
 ranked as (

@@ -1,16 +1,13 @@
-{{ config(materialized='incremental', unique_key='batch_id', on_schema_change='append_new_columns') }}
-{#- Leaf rows of provincial reports, one row per capital type, with the 2025 province and
-    flags for the quality gate. Subtotal rows never become facts. Grows by batch: a run adds only
-    the batches it does not hold yet (a re-read batch needs `dbt build --full-refresh`). -#}
+{{ config(materialized='view') }}
+{#- Leaf facts of provincial reports with what the reference data says of them now: the 2025
+    province, and whether the province and the programme code are known. A view over the
+    incremental leaves, so a corrected seed changes the verdict when a province × period is
+    judged again. A programme code is known when it is a phase I project or sub-project, or, for
+    periods from 2026, a component or content of the 2026–2035 programme. -#}
 with
 
-lines as (
-    select * from {{ ref('stg_provincial__report_lines') }}
-    where
-        is_leaf
-        {% if is_incremental() %}
-            and batch_id not in (select distinct held.batch_id from {{ this }} as held)
-        {% endif %}
+leaves as (
+    select * from {{ ref('int_provincial_progress_leaves') }}
 ),
 
 provinces as (
@@ -18,67 +15,56 @@ provinces as (
 ),
 
 programme as (
-    select * from {{ ref('programme_phase1') }}
-),
-
-by_capital_type as (
-    -- Form 01 leaves carry both capital types (an empty cell is zero);
-    -- a flat CSV row carries the one it names.
     select
-        lines.*,
-        'investment' as capital_type,
-        coalesce(lines.planned_investment_vnd, 0) as planned_vnd,
-        coalesce(lines.disbursed_investment_vnd, 0) as disbursed_vnd
-    from lines
-    where
-        lines.form = 'form01'
-        or lines.planned_investment_vnd is not null
-        or lines.disbursed_investment_vnd is not null
+        project_code,
+        coalesce(subproject_code, '') as subproject_key,
+        cast(null as date) as valid_from
+    from {{ ref('programme_phase1') }}
     union all
     select
-        lines.*,
-        'recurrent' as capital_type,
-        coalesce(lines.planned_recurrent_vnd, 0) as planned_vnd,
-        coalesce(lines.disbursed_recurrent_vnd, 0) as disbursed_vnd
-    from lines
-    where
-        lines.form = 'form01'
-        or lines.planned_recurrent_vnd is not null
-        or lines.disbursed_recurrent_vnd is not null
+        coalesce(parent_code, programme_code) as project_code,
+        case when parent_code is not null then programme_code else '' end as subproject_key,
+        cast('2026-01-01' as date) as valid_from
+    from {{ ref('programme_2026_2035') }}
 ),
 
 final as (
     select
-        facts.batch_id,
-        facts.source_file_sha256,
-        facts.report_index,
-        facts.form,
-        facts.source_sheet,
-        facts.source_row,
+        leaves.batch_id,
+        leaves.source_file_sha256,
+        leaves.report_index,
+        leaves.form,
+        leaves.source_sheet,
+        leaves.source_row,
         provinces.province_code_2025 as province_code,
-        facts.province_code_as_reported,
-        facts.admin_era,
-        facts.province_name,
-        facts.period,
-        facts.period_end_date,
-        facts.project_code,
-        facts.subproject_code,
-        facts.budget_source,
-        facts.capital_type,
-        facts.planned_vnd,
-        facts.disbursed_vnd,
+        leaves.province_code_as_reported,
+        leaves.admin_era,
+        leaves.province_name,
+        leaves.period,
+        leaves.period_end_date,
+        leaves.project_code,
+        leaves.subproject_code,
+        leaves.budget_source,
+        leaves.capital_type,
+        leaves.planned_vnd,
+        leaves.disbursed_vnd,
         provinces.province_code is not null
-        and provinces.province_code_2025 = facts.province_code_2025 as is_known_province,
-        programme.project_code is not null as is_known_programme_code
-    from by_capital_type as facts
+        and provinces.province_code_2025 = leaves.province_code_2025_as_read as is_known_province,
+        exists(
+            select 1 from programme
+            where
+                programme.project_code = leaves.project_code
+                and programme.subproject_key = coalesce(leaves.subproject_code, '')
+                and (
+                    programme.valid_from is null
+                    or leaves.period_end_date >= programme.valid_from
+                )
+        ) as is_known_programme_code
+    from leaves
     left join provinces
         on
-            facts.admin_era = provinces.admin_era
-            and facts.province_code_as_reported = provinces.province_code
-    left join programme
-        on
-            facts.project_code = programme.project_code
-            and coalesce(facts.subproject_code, '') = coalesce(programme.subproject_code, '')
+            leaves.admin_era = provinces.admin_era
+            and leaves.province_code_as_reported = provinces.province_code
 )
 
 select * from final

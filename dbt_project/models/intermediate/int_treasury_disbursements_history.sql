@@ -1,6 +1,7 @@
 {{ config(materialized='incremental', unique_key='batch_id', on_schema_change='append_new_columns') }}
-{#- Every treasury disbursement record of every pull (batch), with the province in its 2025 code
-    and the month the money went out. Grows by batch: a run adds only batches not held yet. -#}
+{#- Every treasury disbursement record of every pull (batch), with the month the money went out.
+    Nothing is read from a seed here (the 2025 province is joined on in the mart), so a corrected
+    seed is never stale in this table. Grows by batch: a run adds only batches not held yet. -#}
 with
 
 disbursements as (
@@ -10,17 +11,12 @@ disbursements as (
     {% endif %}
 ),
 
-provinces as (
-    select * from {{ ref('admin_provinces') }}
-),
-
 final as (
     select
         disbursements.disbursement_id,
         disbursements.batch_id,
         disbursements.admin_era,
         disbursements.province_code as province_code_as_reported,
-        provinces.province_code_2025 as province_code,
         disbursements.project_code,
         disbursements.subproject_code,
         case disbursements.budget_source_code
@@ -40,12 +36,10 @@ final as (
         end as month_start_date,
         disbursements.amount_vnd,
         disbursements.value_date,
-        disbursements.updated_at
+        disbursements.updated_at,
+        disbursements.source_file_sha256,
+        disbursements.source_page
     from disbursements
-    left join provinces
-        on
-            disbursements.admin_era = provinces.admin_era
-            and disbursements.province_code = provinces.province_code
 )
 
 select * from final

@@ -17,6 +17,7 @@ new_communes as (
 
 beneficiary as (
     select * from {{ ref('stg_ministries__beneficiary_communes') }}
+    where batch_id in {{ accepted_batches() }}
 ),
 
 crosswalk as (
@@ -32,6 +33,7 @@ village_counts as (
         commune_code,
         count(*) as village_count
     from {{ ref('stg_ministries__extremely_difficult_villages') }}
+    where batch_id in {{ accepted_batches() }}
     group by commune_code
 ),
 

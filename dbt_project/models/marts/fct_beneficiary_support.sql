@@ -25,6 +25,8 @@ ranked as (
 final as (
     select
         batch_id,
+        source_file_sha256,
+        source_sheet,
         source_row,
         household_pseudonym,
         province_code_2025 as province_code,

@@ -8,6 +8,18 @@ plans as (
     where batch_id in {{ accepted_batches() }}
 ),
 
+-- the latest version of each record among accepted pulls only: a newer version in a
+-- quarantined pull must not delete the record (the cursor has moved past it)
+ranked as (
+    select
+        plans.*,
+        row_number() over (
+            partition by plans.capital_plan_id
+            order by plans.updated_at desc, plans.batch_id desc
+        ) as version_rank
+    from plans
+),
+
 final as (
     select
         capital_plan_id,
@@ -25,8 +37,12 @@ final as (
         decision_no,
         decision_date,
         batch_id,
-        updated_at
-    from plans
+        updated_at,
+        source_file_sha256,
+        source_page,
+        capital_plan_id as source_record_id
+    from ranked
+    where version_rank = 1
 )
 
 select * from final

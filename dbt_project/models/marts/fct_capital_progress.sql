@@ -38,40 +38,107 @@ ranked as (
     from accepted
 ),
 
+current_rows as (
+    select
+        ranked.*,
+        cast(extract(year from ranked.period_end_date) as integer) as report_year,
+        lag(ranked.disbursed_vnd) over (
+            partition by
+                ranked.admin_era,
+                ranked.province_code_as_reported,
+                ranked.project_code,
+                ranked.subproject_code,
+                ranked.budget_source,
+                ranked.capital_type,
+                extract(year from ranked.period_end_date)
+            order by ranked.period_end_date, ranked.period
+        ) as own_previous_vnd
+    from ranked
+    where ranked.submission_rank = 1
+),
+
+-- Across the 1 July 2025 reform: the first report of a 2025 province in a year carries the year
+-- to date of all the old provinces it absorbed, so what those reported last (each its latest
+-- report of the year) comes before it.
+unit_last_reports as (
+    select
+        admin_era,
+        province_code_as_reported,
+        report_year,
+        max(period_end_date) as period_end_date
+    from current_rows
+    group by admin_era, province_code_as_reported, report_year
+),
+
+predecessor_totals as (
+    select
+        current_rows.province_code,
+        current_rows.report_year,
+        current_rows.project_code,
+        current_rows.subproject_code,
+        current_rows.budget_source,
+        current_rows.capital_type,
+        max(current_rows.period_end_date) as period_end_date,
+        sum(current_rows.disbursed_vnd) as disbursed_vnd
+    from current_rows
+    inner join unit_last_reports
+        on
+            current_rows.admin_era = unit_last_reports.admin_era
+            and current_rows.province_code_as_reported = unit_last_reports.province_code_as_reported
+            and current_rows.report_year = unit_last_reports.report_year
+            and current_rows.period_end_date = unit_last_reports.period_end_date
+    where current_rows.admin_era = '2008'
+    group by
+        current_rows.province_code,
+        current_rows.report_year,
+        current_rows.project_code,
+        current_rows.subproject_code,
+        current_rows.budget_source,
+        current_rows.capital_type
+),
+
 final as (
     select
-        batch_id,
-        province_code,
-        province_code_as_reported,
-        admin_era,
-        period,
-        period_end_date,
-        project_code,
-        subproject_code,
-        budget_source,
-        capital_type,
-        planned_vnd,
-        disbursed_vnd,
+        current_rows.batch_id,
+        current_rows.province_code,
+        current_rows.province_code_as_reported,
+        current_rows.admin_era,
+        current_rows.period,
+        current_rows.period_end_date,
+        current_rows.project_code,
+        current_rows.subproject_code,
+        current_rows.budget_source,
+        current_rows.capital_type,
+        current_rows.planned_vnd,
+        current_rows.disbursed_vnd,
         -- Disbursement is reported cumulative from 1 January: the increment of a period is what
-        -- it adds to the line's previous period of the same year.
-        disbursed_vnd - coalesce(lag(disbursed_vnd) over (
-            partition by
-                admin_era,
-                province_code_as_reported,
-                project_code,
-                subproject_code,
-                budget_source,
-                capital_type,
-                extract(year from period_end_date)
-            order by period_end_date, period
-        ), 0) as disbursed_in_period_vnd,
-        form,
-        source_file_sha256,
-        source_sheet,
-        source_row,
-        loaded_at
-    from ranked
-    where submission_rank = 1
+        -- it adds to the line's previous report of the same year (the same reporting unit's, or,
+        -- for a 2025 province's first report of the year, its old provinces' last ones).
+        current_rows.disbursed_vnd - coalesce(
+            current_rows.own_previous_vnd,
+            case
+                when
+                    current_rows.admin_era = '2025'
+                    and predecessor_totals.period_end_date < current_rows.period_end_date
+                    then predecessor_totals.disbursed_vnd
+            end,
+            0
+        ) as disbursed_in_period_vnd,
+        current_rows.form,
+        current_rows.source_file_sha256,
+        current_rows.source_sheet,
+        current_rows.source_row,
+        current_rows.report_index,
+        current_rows.loaded_at
+    from current_rows
+    left join predecessor_totals
+        on
+            current_rows.province_code = predecessor_totals.province_code
+            and current_rows.report_year = predecessor_totals.report_year
+            and current_rows.project_code = predecessor_totals.project_code
+            and current_rows.subproject_code is not distinct from predecessor_totals.subproject_code
+            and current_rows.budget_source = predecessor_totals.budget_source
+            and current_rows.capital_type = predecessor_totals.capital_type
 )
 
 select * from final

@@ -7,6 +7,10 @@ history as (
     where batch_id in {{ accepted_batches() }}
 ),
 
+provinces as (
+    select * from {{ ref('admin_provinces') }}
+),
+
 ranked as (
     select
         history.*,
@@ -19,22 +23,29 @@ ranked as (
 
 final as (
     select
-        disbursement_id,
-        month_start_date,
-        cast(extract(year from month_start_date) as integer) as disbursement_year,
-        province_code,
-        province_code_as_reported,
-        admin_era,
-        project_code,
-        subproject_code,
-        budget_source,
-        capital_type,
-        amount_vnd,
-        value_date,
-        batch_id,
-        updated_at
+        ranked.disbursement_id,
+        ranked.month_start_date,
+        cast(extract(year from ranked.month_start_date) as integer) as disbursement_year,
+        provinces.province_code_2025 as province_code,
+        ranked.province_code_as_reported,
+        ranked.admin_era,
+        ranked.project_code,
+        ranked.subproject_code,
+        ranked.budget_source,
+        ranked.capital_type,
+        ranked.amount_vnd,
+        ranked.value_date,
+        ranked.batch_id,
+        ranked.updated_at,
+        ranked.source_file_sha256,
+        ranked.source_page,
+        ranked.disbursement_id as source_record_id
     from ranked
-    where version_rank = 1
+    left join provinces
+        on
+            ranked.admin_era = provinces.admin_era
+            and ranked.province_code_as_reported = provinces.province_code
+    where ranked.version_rank = 1
 )
 
 select * from final

@@ -49,15 +49,34 @@ progress_years as (
 ),
 
 -- The allocation and the year-to-date disbursement of a reporting unit are read from its latest
--- report of the year.
+-- report of the year. In the year of the reform a 2025 province's reports carry the year to date
+-- of the old provinces it absorbed: once it has reported, their reports of that year no longer
+-- count (they would count H1 twice).
+year_eras as (
+    select
+        province_code,
+        progress_year,
+        max(admin_era) as admin_era
+    from progress_years
+    group by province_code, progress_year
+),
+
 latest_reports as (
     select
-        admin_era,
-        province_code_as_reported,
-        progress_year,
-        max(period_end_date) as period_end_date
+        progress_years.admin_era,
+        progress_years.province_code_as_reported,
+        progress_years.progress_year,
+        max(progress_years.period_end_date) as period_end_date
     from progress_years
-    group by admin_era, province_code_as_reported, progress_year
+    inner join year_eras
+        on
+            progress_years.province_code = year_eras.province_code
+            and progress_years.progress_year = year_eras.progress_year
+            and progress_years.admin_era = year_eras.admin_era
+    group by
+        progress_years.admin_era,
+        progress_years.province_code_as_reported,
+        progress_years.progress_year
 ),
 
 report_totals as (
@@ -136,7 +155,8 @@ final as (
             as disbursed_treasury_vnd,
         treasury_totals.treasury_last_month,
         targets.central_capital_target_vnd as project_target_central_national_vnd,
-        targets.local_capital_target_vnd as project_target_local_national_vnd
+        targets.local_capital_target_vnd as project_target_local_national_vnd,
+        targets.is_illustrative as project_targets_are_illustrative
     from spine
     left join plan_totals
         on

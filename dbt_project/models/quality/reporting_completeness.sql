@@ -50,7 +50,12 @@ final as (
         true as is_expected,
         received.first_received_at is not null as is_received,
         received.last_accepted_at is not null as is_accepted,
-        coalesce(cast(received.first_received_at as date) <= calendar.due_date, false) as is_on_time,
+        -- the due date is a day in Vietnam: an arrival is dated in the Office's time zone, not UTC
+        coalesce(
+            cast(received.first_received_at at time zone '{{ var("office_time_zone") }}' as date)
+            <= calendar.due_date,
+            false
+        ) as is_on_time,
         received.first_received_at,
         coalesce(received.submissions, 0) as submissions
     from calendar

@@ -29,7 +29,8 @@ final as (
         description,
         last_updated_datetime as last_updated_at,
         'datastore' as channel,
-        batch_id
+        batch_id,
+        source_file_sha256
     from source
     where not exists (
         select 1 from refused

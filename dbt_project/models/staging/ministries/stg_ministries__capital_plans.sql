@@ -19,7 +19,9 @@ final as (
         decision_no,
         cast(decision_date as date) as decision_date,
         updated_at,
-        batch_id
+        batch_id,
+        source_file_sha256,
+        cast(page as integer) as source_page
     from source
 )
 

@@ -17,7 +17,9 @@ final as (
         cast(amount_vnd as bigint) as amount_vnd,
         cast(value_date as date) as value_date,
         updated_at,
-        batch_id
+        batch_id,
+        source_file_sha256,
+        cast(page as integer) as source_page
     from source
 )
 
