@@ -114,7 +114,8 @@ final as (
         -- Disbursement is reported cumulative from 1 January: the increment of a period is what
         -- it adds to the line's previous report of the same year (the same reporting unit's, or,
         -- for a 2025 province's first report of the year, its old provinces' last ones).
-        current_rows.disbursed_vnd - coalesce(
+        -- (a sum of the old provinces' lines is HUGEINT: the result is đồng, BIGINT)
+        cast(current_rows.disbursed_vnd - coalesce(
             current_rows.own_previous_vnd,
             case
                 when
@@ -123,7 +124,7 @@ final as (
                     then predecessor_totals.disbursed_vnd
             end,
             0
-        ) as disbursed_in_period_vnd,
+        ) as bigint) as disbursed_in_period_vnd,
         current_rows.form,
         current_rows.source_file_sha256,
         current_rows.source_sheet,
