@@ -67,6 +67,7 @@ def _run(
     only: list[list[str]] | None = None,
     exclude_reports: bool = False,
     verbose: bool = False,
+    tags: dict[str, str] | None = None,
 ) -> RunSummary:
     """Build the definitions for the home and materialise them: all, what follows some keys
     (`selection_from`), or exactly some keys (`only`). The terminal gets a line per step; the
@@ -91,7 +92,9 @@ def _run(
         if exclude_reports:
             chosen = chosen - dg.AssetSelection.key_prefixes("reports")
         selection = sorted(chosen.resolve(graph), key=lambda k: k.to_string())
-        result = materialize_all(home, defs, selection=selection, logger=run_log.dagster_logger())
+        result = materialize_all(
+            home, defs, selection=selection, tags=tags, logger=run_log.dagster_logger()
+        )
         summary = summarise(home, result, time.monotonic() - started)
     summary.log_file = run_log.path
     return summary
@@ -289,10 +292,28 @@ def check(home: HomeOption = None, verbose: VerboseOption = False) -> None:
 
 
 @app.command()
-def report(home: HomeOption = None, verbose: VerboseOption = False) -> None:
+def report(
+    home: HomeOption = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="The period: 2026-Q1, 2026-H1, 2026 (default: the latest)."),
+    ] = None,
+    verbose: VerboseOption = False,
+) -> None:
     """Build the Steering Committee report from gated data."""
+    from orchestration.reporting.assets import REPORT_PERIOD_TAG, valid_period
+
+    if period is not None and not valid_period(period):
+        err.print(f"--period {clean(period)}: write it as 2026-Q1, 2026-H1, 2026-03 or 2026.")
+        raise typer.Exit(2)
     h = _home(home)
-    summary = _run(h, "report", only=[["reports", "steering_committee_progress"]], verbose=verbose)
+    summary = _run(
+        h,
+        "report",
+        only=[["reports", "steering_committee_progress"]],
+        verbose=verbose,
+        tags={REPORT_PERIOD_TAG: period} if period else None,
+    )
     print_footer(console, summary)
     raise typer.Exit(_exit_code(summary))
 

@@ -21,7 +21,7 @@ from tests.dbt.test_warehouse_builds import (
     second_delivery,
 )
 
-OUTPUTS = "+path:models/marts/outputs"
+OUTPUTS = "+path:models/marts/outputs +rpt_progress_by_province"
 
 
 def _at(day: int) -> datetime:
