@@ -61,7 +61,7 @@ def _table(sheet: SheetData, report: ReportData) -> dict[str, Any]:
         rows.append(cells)
     return {
         "spec": sheet.spec,
-        "scope": scope_line(sheet.spec, report),
+        "scope": "" if sheet.missing else scope_line(sheet.spec, report),
         "missing": sheet.missing,
         "headers": headers,
         "rows": rows,

@@ -112,9 +112,8 @@ def _table_sheet(
     spec = data.spec
     sheet.write_string(0, 0, spec.title_vi, styles.title)
     sheet.write_string(1, 0, spec.title_en, styles.subtitle)
-    scope = scope_line(spec, report)
-    if scope:
-        sheet.write_string(2, 0, scope)
+    if not data.missing:
+        sheet.write_string(2, 0, scope_line(spec, report))
     if spec.note_vi:
         sheet.write_string(3, 0, spec.note_vi)
         sheet.write_string(4, 0, spec.note_en, styles.subtitle)

@@ -5,10 +5,11 @@ tables): the two deliveries of test_warehouse_builds plus household lists, centr
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+import duckdb
 
 from tests.dbt.test_warehouse_builds import (
     DBT,
@@ -21,6 +22,7 @@ from tests.dbt.test_warehouse_builds import (
     second_delivery,
 )
 
+HYPERLINK = '=HYPERLINK("http://evil.example/x","x")'
 OUTPUTS = "+path:models/marts/outputs +rpt_progress_by_province"
 
 
@@ -80,12 +82,13 @@ def third_delivery() -> dict[str, list[dict]]:
     ]
     return {
         "raw.batches": [
-            _batch("kontum-hh-2024", "form02", 3),
+            {**_batch("kontum-hh-2024", "form02", 3), "original_name": HYPERLINK + ".xlsx"},
             _batch("kontum-hh-2025", "form02", 3),
             _batch("mof-plans-3", "capital-plans", 3, "ministry_api"),
             _batch("gialai-2026-q1", "form01", 3),
             _batch("ref-old-wards", "reference_wards_pre2025", 3, "reference"),
             _batch("ref-districts", "reference_districts_pre2025", 3, "reference"),
+            _batch("donor-file-2", "iati_activities", 3, "iati_files"),
         ],
         "raw.beneficiary_support_lines": [
             _household("kontum-hh-2024", 7, "hh-aaaa", "Xã Đăk Kôi", "Thôn 1", 2024),
@@ -110,6 +113,29 @@ def third_delivery() -> dict[str, list[dict]]:
                     1_000_000_000,
                 ),
                 "province_name": "Gia Lai",
+            }
+        ],
+        # Two Gia Lai communes outside the programme's areas, in the 2025 list's batch.
+        "raw.reference_wards_2025": [
+            {
+                "ward_code": code,
+                "ward_name": name,
+                "province_code": "52",
+                "name_key": key,
+                "batch_id": "ref-wards",
+            }
+            for code, name, key in (
+                ("24000", "Ia Grai", "xa ia grai"),
+                ("24001", "Ia Pa", "xa ia pa"),
+            )
+        ],
+        "raw.iati_activities": [
+            {
+                "iati_identifier": "XI-DEMO-NUT-VN-WATER-01",
+                "reporting_org_ref": "XI-DEMO-NUT",
+                "reporting_org_name": HYPERLINK,
+                "default_currency": "USD",
+                "batch_id": "donor-file-2",
             }
         ],
         "raw.reference_wards_pre2025": [
@@ -166,12 +192,14 @@ def quarantined_delivery() -> dict[str, list[dict]]:
     }
 
 
-def copy_project(target: Path) -> Path:
-    """The dbt project without its build products, so a test may change a seed."""
-    shutil.copytree(
-        PROJECT, target, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
-    )
-    return target
+def rerun_models(tmp: Path, path: Path, *models: str) -> None:
+    """Run models again on `path` with the SQL dbt compiled for them in `build_outputs(tmp)`
+    (no second dbt start-up): after a test changed a table they read."""
+    compiled = tmp / "target" / "compiled" / "mtqg" / "models" / "marts" / "outputs"
+    with duckdb.connect(str(path)) as con:
+        for model in models:
+            sql = (compiled / f"{model}.sql").read_text(encoding="utf-8")
+            con.execute(f"create or replace table marts.{model} as ({sql})")
 
 
 def build_outputs(tmp: Path, project: Path | None = None) -> Path:
@@ -189,6 +217,8 @@ def build_outputs(tmp: Path, project: Path | None = None) -> Path:
 
 
 def build_models(tmp: Path, path: Path, project: Path | None = None, select: str = OUTPUTS) -> None:
+    """Seeds and models only: the models' data tests run in test_warehouse_builds' whole-project
+    builds (DuckDB and PostgreSQL)."""
     project = project or PROJECT
     done = subprocess.run(
         [
@@ -196,8 +226,8 @@ def build_models(tmp: Path, path: Path, project: Path | None = None, select: str
             "build",
             "--select",
             select,
-            "--indirect-selection",
-            "cautious",
+            "--exclude",
+            "resource_type:test",
             "--project-dir",
             str(project),
             "--profiles-dir",

@@ -114,7 +114,9 @@ def test_a_file_that_does_not_add_up_is_refused_with_its_line(tmp_path, change, 
 def test_two_files_with_one_decision_code_are_refused(tmp_path):
     _file(tmp_path, GOOD, "a.yaml")
     _file(tmp_path, GOOD, "b.yaml")
-    with pytest.raises(ConfigError, match="b.yaml: decision code 'test-decision' is used by a.yaml"):
+    with pytest.raises(
+        ConfigError, match=r"b\.yaml: decision code 'test-decision' is used by a\.yaml"
+    ):
         norms.load_decisions(tmp_path)
 
 
