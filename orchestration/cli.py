@@ -296,16 +296,22 @@ def report(
     home: HomeOption = None,
     period: Annotated[
         str | None,
-        typer.Option("--period", help="The period: 2026-Q1, 2026-H1, 2026 (default: the latest)."),
+        typer.Option("--period", help="2026-Q1, 2026-H1, 2026-03 or 2026 (default: the latest)."),
     ] = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Build the Steering Committee report from gated data."""
-    from orchestration.reporting.assets import REPORT_PERIOD_TAG, valid_period
+    from connectors.vietnamese import parse_period
+    from core.errors import InputRejected
 
-    if period is not None and not valid_period(period):
-        err.print(f"--period {clean(period)}: write it as 2026-Q1, 2026-H1, 2026-03 or 2026.")
-        raise typer.Exit(2)
+    if period is not None:
+        try:
+            period = parse_period(period).label
+        except InputRejected:
+            err.print(f"--period {clean(period)}: write it as 2026-Q1, 2026-H1, 2026-03 or 2026.")
+            raise typer.Exit(2) from None
+    from orchestration.reporting.assets import REPORT_PERIOD_TAG
+
     h = _home(home)
     summary = _run(
         h,

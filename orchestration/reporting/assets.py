@@ -1,8 +1,6 @@
 """The Steering Committee's progress report, built from gated marts only: after every gated run
 for the latest period, or for the period `mtqg report --period` puts in the run's tags."""
 
-import re
-
 import dagster as dg
 
 from orchestration.automation import DOWNSTREAM_CONDITION
@@ -11,11 +9,6 @@ from reporting.steering_report import write_progress_report
 from warehouse.connection import connect
 
 REPORT_PERIOD_TAG = "mtqg/report_period"
-_PERIOD = re.compile(r"20\d\d(-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?")
-
-
-def valid_period(period: str) -> bool:
-    return bool(_PERIOD.fullmatch(period))
 
 
 @dg.asset(
