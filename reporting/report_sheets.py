@@ -99,7 +99,9 @@ LINEAGE = SheetSpec(
     "Nguồn số liệu: mỗi số liệu và các lô, tệp, trang, dòng cộng thành",
     "Data sources: each figure and the batches, files, sheets and rows it sums",
     (PERIOD,),
-    model="the lineage model of the trust issue (warehouse/sql/report_lineage.sql)",
+    note_vi="Tổng cột 'Số tiền' theo tỉnh, dự án và chỉ tiêu bằng số liệu của các trang trên.",
+    note_en="The 'amount' summed by province, project and measure is the figure above.",
+    model="marts.lineage_report_cells",
 )
 NORMS = SheetSpec(
     "Định mức phân bổ",
@@ -244,6 +246,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "reference_vnd": ("Nguồn đối chiếu", "Reference"),
     "tolerance_vnd": ("Ngưỡng cho phép", "Tolerance"),
     "is_over_tolerance": ("Vượt ngưỡng", "Over tolerance"),
+    "source_name": ("Tệp nguồn", "Source file"),
+    "source_record_id": ("Mã bản ghi", "Record id"),
+    "batch_id": ("Lô dữ liệu", "Batch"),
+    "source_file_sha256": ("SHA-256 của tệp", "File SHA-256"),
 }
 
 VALUES_VI = {

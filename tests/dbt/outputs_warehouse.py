@@ -23,7 +23,12 @@ from tests.dbt.test_warehouse_builds import (
 )
 
 HYPERLINK = '=HYPERLINK("http://evil.example/x","x")'
-OUTPUTS = "+path:models/marts/outputs +rpt_progress_by_province"
+# The output models, the detail table, and the models of the trust issue the report reads when
+# they exist (a selector that matches nothing is only a warning).
+OUTPUTS = (
+    "+path:models/marts/outputs +rpt_progress_by_province +quality_report_caveats "
+    "+lineage_report_cells +fct_progress_restatements +mart_source_reconciliation"
+)
 
 
 def _at(day: int) -> datetime:

@@ -19,7 +19,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from reporting import norms
-from reporting.report_sheets import BY_PROVINCE, FOLLOW_UP, SUMMARY
+from reporting.report_sheets import BY_PROVINCE, CAVEATS, FOLLOW_UP, LINEAGE, SUMMARY
 from reporting.steering_report import write_progress_report
 from tests.dbt.outputs_warehouse import HYPERLINK, build_outputs, rerun_models
 
@@ -243,6 +243,37 @@ def test_the_national_summary_equals_the_sum_of_the_accepted_leaf_rows(warehouse
     html = report.html.read_text("utf-8")
     assert "10.000.000.000" in html and "10.000,0" in html  # Vietnamese number format
     assert report.period == "2026-Q1"
+
+
+def _has(warehouse: Path, schema: str, table: str) -> bool:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.execute(
+            "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+    return bool(found)
+
+
+def test_every_figure_of_the_summary_is_found_in_the_sources_sheet(warehouse, report):
+    if not _has(warehouse, "marts", "lineage_report_cells"):
+        pytest.skip("marts.lineage_report_cells (the trust issue's lineage) is not built here")
+    sources = _table(report.path, LINEAGE.name)
+    sums = defaultdict(int)
+    for row in sources:
+        sums[row["Chỉ tiêu"]] += int(row["Số tiền (đồng)"])
+    summary = {r["Kỳ báo cáo"]: r for r in _table(report.path, SUMMARY.name)}[report.period]
+    assert sums["planned_vnd"] == int(summary["Phân bổ (tỉnh báo cáo) (đồng)"])
+    assert sums["disbursed_vnd"] == int(summary["Giải ngân lũy kế (đồng)"])
+    assert all(row["Lô dữ liệu"] and row["Dòng"] for row in sources)
+
+
+def test_the_caveats_are_what_holds_now(warehouse, report):
+    if not _has(warehouse, "quality", "quality_report_caveats"):
+        pytest.skip("quality.quality_report_caveats (the trust issue's caveats) is not built here")
+    rows = _table(report.path, CAVEATS.name)
+    assert [(r["Tệp"], r["Kỳ báo cáo"], r["Kỳ được dùng thay"]) for r in rows] == [
+        ("bieu01_quang_ngai_q2.xlsx", "2026-Q2", "2026-Q1")
+    ]
 
 
 def test_the_report_for_an_earlier_period(warehouse, tmp_path):
