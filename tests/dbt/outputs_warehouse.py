@@ -89,6 +89,7 @@ def third_delivery() -> dict[str, list[dict]]:
         "raw.batches": [
             {**_batch("kontum-hh-2024", "form02", 3), "original_name": HYPERLINK + ".xlsx"},
             _batch("kontum-hh-2025", "form02", 3),
+            _batch("quangngai-hh-2026", "form02", 3),
             _batch("mof-plans-3", "capital-plans", 3, "ministry_api"),
             _batch("gialai-2026-q1", "form01", 3),
             _batch("ref-old-wards", "reference_wards_pre2025", 3, "reference"),
@@ -100,6 +101,14 @@ def third_delivery() -> dict[str, list[dict]]:
             _household("kontum-hh-2024", 8, "hh-bbbb", "Xã Đăk Pxi", "Thôn 9", 2024),
             _household("kontum-hh-2025", 7, "hh-aaaa", "Đăk Kôi", "Thôn 2", 2025),
             _household("kontum-hh-2025", 9, "hh-cccc", "Xã Đăk Kôi", "Làng Mới", 2025),
+            # a list in 2025 units: the new commune Kon Braih took part of the old Đăk Kôi
+            {
+                **_household("quangngai-hh-2026", 5, "hh-dddd", "Xã Kon Braih", "Thôn 3", 2026),
+                "admin_era": "2025",
+                "province_code_as_reported": "51",
+                "province_name": "Quảng Ngãi",
+                "district_name": None,
+            },
         ],
         "raw.ministry_capital_plans": plans,
         "raw.provincial_report_lines": [

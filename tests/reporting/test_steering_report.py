@@ -158,12 +158,19 @@ def test_the_review_flags_a_household_outside_the_areas_and_one_supported_twice(
         "select household_pseudonym, commune_code, region_861, is_village_612 "
         "from marts.mart_beneficiary_review where household_pseudonym = 'hh-cccc'",
     ) == [("hh-cccc", "23500", "III", False)]
+    # across the reform: a 2025 commune takes the region and the villages of the old communes
+    # it absorbed
+    assert _query(
+        warehouse,
+        "select commune_code, region_861, region_basis, is_village_612, needs_follow_up "
+        "from marts.mart_beneficiary_review where household_pseudonym = 'hh-dddd'",
+    ) == [("23601", "III", "highest_of_absorbed_communes", True, False)]
     assert _query(
         warehouse,
         "select support_year, households, outside_area_lines, outside_area_amount_vnd, "
         "supported_twice_lines, not_in_612_village_lines, follow_up_lines "
         "from marts.rpt_beneficiary_review_by_province order by support_year",
-    ) == [(2024, 2, 1, 20_000_000, 1, 1, 2), (2025, 2, 0, 0, 1, 1, 1)]
+    ) == [(2024, 2, 1, 20_000_000, 1, 1, 2), (2025, 2, 0, 0, 1, 1, 1), (2026, 1, 0, 0, 0, 0, 0)]
 
 
 def test_the_follow_up_list_names_no_person(warehouse, report):
