@@ -17,6 +17,7 @@ from tests.dbt.test_warehouse_builds import (
     _accepted,
     _batch,
     _report_line,
+    _transaction,
     _warehouse,
     first_delivery,
     second_delivery,
@@ -151,6 +152,12 @@ def third_delivery() -> dict[str, list[dict]]:
                 "default_currency": "USD",
                 "batch_id": "donor-file-2",
             }
+        ],
+        # the activity file carries its transaction too (a file is the activity's whole account)
+        "raw.iati_transactions": [
+            _transaction(
+                "XI-DEMO-NUT-VN-WATER-01", 0, "2", date(2024, 8, 1), "2000", "USD", "donor-file-2"
+            )
         ],
         "raw.reference_wards_pre2025": [
             {
