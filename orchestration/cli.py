@@ -195,7 +195,9 @@ def _place_in_inbox(file: Path, inbox: Path, folders: list[Path]) -> Path:
 
 
 def _print_verdict(name: str, verdict: BatchVerdict | None) -> None:
-    shown = clean(name)
+    from connectors.personal_data import redact
+
+    shown = clean(redact(name))  # an ID typed into a file name is not shown
     if verdict is None:
         console.print(f"{shown}: [yellow]not processed[/yellow] (see the full log)")
     elif verdict.status == "accepted":

@@ -19,6 +19,7 @@ from orchestration.resources import build_resources
 from orchestration.schedules import build_schedules
 from orchestration.sensors.arrivals import source_sensors
 from orchestration.sensors.failures import run_alert_sensors
+from orchestration.sensors.recovery import run_recovery_sensor
 from orchestration.sources import configured_sources
 from orchestration.warehouse.dbt_assets import build_dbt_assets
 from orchestration.warehouse.raw_assets import raw_assets
@@ -48,6 +49,7 @@ def build_definitions(home: Home | None = None) -> dg.Definitions:
         sensors=[
             *source_sensors(sources, jobs, home),
             *run_alert_sensors(home, blocking_checks),
+            run_recovery_sensor(),
             automation_sensor(),
         ],
         resources=build_resources(home, project),

@@ -7,10 +7,14 @@ building, lives on as an orphan holding the warehouse's lock.
 
 Each command-line run therefore carries the identity of its process in its tags (host, pid and
 the process's start time, so a reused pid is not mistaken for it), and every process it starts
-(dbt) inherits that identity in `MTQG_RUN_OWNER`. Before a run starts, `recover_dead_runs`
-finds the unfinished runs whose process is gone on this host, stops their orphans, marks them
-failed (canceled when a cancel was asked) and frees their pool slots; slots still claimed by
-runs that have finished are freed as well.
+(dbt) inherits that identity in `MTQG_RUN_OWNER`. Runs the daemon launches (`mtqg serve`) carry
+no such tags, and Dagster's default run launcher cannot tell the daemon's run monitoring that
+their worker died; their worker announces its pid in the run's "Started process for run"
+event, and a reused pid is told apart by its start time, later than that event. Before a
+command-line run starts, and every half minute in the daemon (`run_recovery` sensor),
+`recover_dead_runs` finds the unfinished runs whose process is gone on this host, stops their
+orphans, marks them failed (canceled when a cancel was asked) and frees their pool slots;
+slots still claimed by runs that have finished are freed as well.
 """
 
 from __future__ import annotations
@@ -55,6 +59,9 @@ class Owner:
     host: str
     pid: int
     start: str  # the process's start time in clock ticks since boot ("" where unknown)
+    # where `start` is unknown (a run the daemon launched): when its worker said it had started
+    # (Unix time); a process with this pid started later is another process
+    announced_at: float | None = None
 
     @property
     def marker(self) -> str:
@@ -72,6 +79,19 @@ class Owner:
             return None
         return cls(tags.get(HOST_TAG, ""), pid, tags.get(PROCESS_START_TAG, ""))
 
+    @classmethod
+    def announced(cls, instance: dg.DagsterInstance, run: dg.DagsterRun) -> Owner | None:
+        """The worker of a run the daemon launched on this host, from the pid its worker
+        announced (`Started process for run (pid: N).`); None before it has started."""
+        events = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
+        for entry in reversed(events):
+            event = entry.dagster_event
+            data = event.engine_event_data if event is not None else None
+            pid = data.metadata.get("pid") if data is not None else None
+            if pid is not None and entry.message.startswith("Started process for"):
+                return cls(socket.gethostname(), int(pid.value), "", entry.timestamp)
+        return None
+
     def is_here(self) -> bool:
         return self.host == socket.gethostname()
 
@@ -80,7 +100,13 @@ class Owner:
         stat = _stat(self.pid)
         if stat is not None:
             state, start = stat
-            return state not in ("Z", "X") and (not self.start or start == self.start)
+            if state in ("Z", "X"):
+                return False
+            if self.start:
+                return start == self.start
+            started = _start_time(start)
+            # a second of slack: the announcement follows the process's start
+            return self.announced_at is None or started is None or started <= self.announced_at + 1
         if _PROC.is_dir():
             return False
         try:  # no /proc (not Linux): the pid alone
@@ -95,6 +121,13 @@ class Owner:
 def this_process() -> Owner:
     stat = _stat(os.getpid())
     return Owner(socket.gethostname(), os.getpid(), stat[1] if stat else "")
+
+
+def mark_run_processes() -> None:
+    """Mark the processes this run will start (dbt) as its own, if nothing marked them yet:
+    runs the daemon launches get their mark here, from their first step."""
+    if OWNER_ENV not in os.environ:
+        os.environ[OWNER_ENV] = this_process().marker
 
 
 def claim_run_processes() -> dict[str, str]:
@@ -118,11 +151,24 @@ def _stat(pid: int) -> tuple[str, str] | None:
     return fields[0], fields[19]
 
 
+def _start_time(ticks: str) -> float | None:
+    """A process's start (clock ticks since boot, from /proc) as Unix time."""
+    try:
+        for line in (_PROC / "stat").read_text().splitlines():
+            if line.startswith("btime "):
+                return int(line.split()[1]) + int(ticks) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def _processes_of(owner: Owner) -> Iterator[int]:
-    """Processes still carrying the owner's marker in their environment (its dbt, …)."""
+    """Processes still carrying the owner's marker in their environment (its dbt, …); where
+    the owner's start time is unknown, any mark of its pid on its host."""
     if not _PROC.is_dir():
         return
     needle = f"{OWNER_ENV}={owner.marker}".encode()
+    exact = bool(owner.start)
     own = {os.getpid(), os.getppid()}
     for entry in _PROC.iterdir():
         if not entry.name.isdigit() or int(entry.name) in own:
@@ -131,7 +177,8 @@ def _processes_of(owner: Owner) -> Iterator[int]:
             environ = (entry / "environ").read_bytes()
         except OSError:  # gone meanwhile, or another user's
             continue
-        if needle in environ.split(b"\0"):
+        variables = environ.split(b"\0")
+        if needle in variables if exact else any(v.startswith(needle) for v in variables):
             yield int(entry.name)
 
 
@@ -176,11 +223,11 @@ class Recovered:
 
 def recover_dead_runs(instance: dg.DagsterInstance) -> list[Recovered]:
     """Mark failed the unfinished runs whose process on this host is gone, stop their orphans
-    and free their pool slots; free slots claimed by runs that finished. Runs started by the
-    daemon (without the owner tags) are left to Dagster's run monitoring."""
+    and free their pool slots; free slots claimed by runs that finished. A run the daemon
+    launched is judged by the pid its worker announced."""
     recovered = []
     for run in instance.get_runs(filters=dg.RunsFilter(statuses=list(UNFINISHED))):
-        owner = Owner.of_run(run)
+        owner = Owner.of_run(run) or Owner.announced(instance, run)
         if owner is None or not owner.is_here() or owner.is_alive():
             continue
         orphans = stop_orphans(owner)
@@ -188,7 +235,7 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> list[Recovered]:
             f"The process of this run (pid {owner.pid} on {owner.host}) ended without finishing "
             "it (killed, out of memory or aborted). Marked "
             f"{'canceled' if run.status == dg.DagsterRunStatus.CANCELING else 'failed'} by the "
-            "next mtqg run, which freed its pool slots"
+            "next mtqg run or the daemon's check, which freed its pool slots"
             + (f" and stopped the processes it left running ({orphans})." if orphans else ".")
         )
         if run.status == dg.DagsterRunStatus.CANCELING:

@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from core.home import Home
 from orchestration.dbt_project import dbt_executable
+from orchestration.recovery import mark_run_processes
 
 # Every writer of the DuckDB warehouse takes this pool (limit 1 in dagster.yaml): DuckDB has
 # one writer at a time.
@@ -19,6 +20,11 @@ class MtqgHome(dg.ConfigurableResource):
     """The home directory every path is derived from (MTQG_HOME)."""
 
     root: str
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # a run the daemon launched marks the processes it starts (dbt) as its own here, so
+        # they can be stopped if its worker dies (orchestration.recovery)
+        mark_run_processes()
 
     @property
     def paths(self) -> Home:

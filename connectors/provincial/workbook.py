@@ -243,8 +243,55 @@ def guard(path: Path, *, limits: Limits = DEFAULT_LIMITS, name: str | None = Non
             f"the file is not a readable spreadsheet: {what}"
         )
     if kind == "ole":
-        return WorkbookInfo("xls")
+        return _guard_xls(path, limits, refuse)
     return _guard_zip(path, kind, limits, refuse)
+
+
+_XLS_STATES = {0: "visible", 1: "hidden", 2: "veryHidden"}
+_XLS_ERROR_TYPE = 5  # xlrd.XL_CELL_ERROR
+
+
+def _guard_xls(path: Path, limits: Limits, refuse: Any) -> WorkbookInfo:
+    """An Excel 97–2003 workbook: its sheets' extents and formula error cells, which calamine
+    reads as empty (a #REF! amount would pass as a blank). An .xls is bounded by its format
+    (65,536 rows × 256 columns) and by `limits.file_bytes`; xlrd reads one sheet at a time."""
+    import xlrd  # only .xls files need it
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True, formatting_info=False)
+    except (xlrd.XLRDError, xlrd.compdoc.CompDocError, ValueError, OSError, AssertionError) as exc:
+        raise refuse(
+            "không đọc được tệp như một bảng tính Excel 97–2003 (.xls): "
+            f"{quote(str(exc))} / the file is not a readable spreadsheet (Excel 97–2003 .xls)"
+        ) from exc
+    info = WorkbookInfo("xls")
+    with book:
+        if book.nsheets > limits.sheets:
+            raise refuse(
+                f"bảng tính có {book.nsheets:,} biểu (tối đa {limits.sheets}) / the workbook has "
+                f"{book.nsheets:,} sheets: not a provincial report"
+            )
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            seen = SheetInfo(sheet.name, _XLS_STATES.get(sheet.visibility, "visible"))
+            seen.rows, seen.columns = sheet.nrows, sheet.ncols
+            if sheet.nrows * sheet.ncols > limits.cells:
+                raise refuse(
+                    f"biểu có {sheet.nrows:,} dòng × {sheet.ncols} cột (tối đa {limits.cells:,} "
+                    f"ô) / the sheet spans {sheet.nrows:,} rows × {sheet.ncols} columns",
+                    sheet=sheet.name,
+                )
+            for r in range(sheet.nrows):
+                types = sheet.row_types(r)
+                if _XLS_ERROR_TYPE not in types:
+                    continue
+                for c, kind in enumerate(types):
+                    if kind == _XLS_ERROR_TYPE:
+                        code = sheet.cell_value(r, c)
+                        seen.errors[(r + 1, c)] = xlrd.error_text_from_code.get(code, "#ERROR")
+            info.sheets.append(seen)
+            book.unload_sheet(index)
+    return info
 
 
 def _guard_zip(path: Path, kind: str, limits: Limits, refuse: Any) -> WorkbookInfo:

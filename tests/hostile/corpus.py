@@ -8,6 +8,7 @@ refused by its reader with a located reason) or `refused` (kept out of landing a
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
+from python_calamine import CalamineWorkbook
 
 from demo.form01_writer import Form01Leaf, Form01Spec, Form01Variant, InjectedError, write_form01
 
@@ -300,15 +302,86 @@ def _ref_error_amount(path: Path) -> None:
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
-                # the first numeric value of the sheet becomes an error cell
-                start = data.index(b"<c r=", data.index(b"<v>") - 200)
-                cell_end = data.index(b"</c>", start) + 4
-                ref = data[start + 6 : data.index(b'"', start + 6)]
-                data = (
-                    data[:start] + b'<c r="' + ref + b'" t="e"><v>#REF!</v></c>' + data[cell_end:]
-                )
+                # the first number of the sheet (a cell with no type: not a string) becomes #REF!
+                number = re.search(rb'<c r="([A-Z]+\d+)"(?: s="\d+")?><v>[^<]*</v></c>', data)
+                assert number, "the form has no number cell"
+                error = b'<c r="' + number[1] + b'" t="e"><v>#REF!</v></c>'
+                data = data[: number.start()] + error + data[number.end() :]
             z.writestr(info, data)
     good.unlink()
+
+
+def _rewritten(transform: Callable[[list[list[object]]], list[list[object]]]):
+    """A correct Form 01 whose rows a careless sender rearranged: `transform` edits the grid."""
+
+    def make(path: Path) -> None:
+        good = path.with_suffix(".good.xlsx")
+        write_form01(good, SPEC)
+        grid = CalamineWorkbook.from_path(str(good)).get_sheet_by_name("Bieu01").to_python()
+        good.unlink()
+        book = xlsxwriter.Workbook(str(path))
+        sheet = book.add_worksheet("Bieu01")
+        for r, row in enumerate(transform([list(row) for row in grid])):
+            for c, value in enumerate(row):
+                if value != "":
+                    sheet.write(r, c, value)
+        book.close()
+
+    return make
+
+
+def _row_of(grid: list[list[object]], stt: str, label_start: str) -> int:
+    return next(
+        i for i, row in enumerate(grid) if row[0] == stt and str(row[1]).startswith(label_start)
+    )
+
+
+def _duplicated_leaf(grid: list[list[object]]) -> list[list[object]]:
+    """The sub-project of Dự án 3 typed twice, one under the other."""
+    at = _row_of(grid, "-", "Tiểu dự án 1")
+    return [*grid[: at + 1], list(grid[at]), *grid[at + 1 :]]
+
+
+def _subproject_outside_project(grid: list[list[object]]) -> list[list[object]]:
+    """The local budget's Dự án 3 line typed as a sub-project: it hangs under the source line."""
+    local = _row_of(grid, "II", "Vốn ngân sách địa phương")
+    label = "Tiểu dự án 1: Phát triển kinh tế nông, lâm nghiệp"
+    grid[local + 1] = ["-", label, *grid[local + 1][2:]]
+    return grid
+
+
+def _project_inside_subprojects(grid: list[list[object]]) -> list[list[object]]:
+    """Dự án 1 moved below a sub-project and a budget-source line moved inside a project."""
+    project = _row_of(grid, "1", "Dự án 1")
+    moved = grid.pop(project)
+    sub = _row_of(grid, "-", "Tiểu dự án 2")
+    grid.insert(sub + 1, moved)
+    central = _row_of(grid, "I", "Vốn ngân sách trung ương")
+    source = grid.pop(central)
+    grid.insert(_row_of(grid, "-", "Tiểu dự án 1"), source)
+    return grid
+
+
+def _ref_error_amount_xls(path: Path) -> None:
+    """An Excel 97–2003 Form 01 whose first amount is a #REF! error (calamine reads it blank)."""
+    import xlwt
+
+    good = path.with_suffix(".good.xlsx")
+    write_form01(good, SPEC)
+    grid = CalamineWorkbook.from_path(str(good)).get_sheet_by_name("Bieu01").to_python()
+    good.unlink()
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Bieu01")
+    first_amount = next(
+        (r, c) for r, row in enumerate(grid) for c, v in enumerate(row) if isinstance(v, float)
+    )
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            if (r, c) == first_amount:
+                sheet.row(r).set_cell_error(c, "#REF!")
+            elif value != "":
+                sheet.write(r, c, value)
+    book.save(str(path))
 
 
 def _html_as_xls(path: Path) -> None:
@@ -442,11 +515,43 @@ def cases() -> list[Case]:
             ACCEPTED,
         ),
         Case(
+            "duplicated_leaf_row",
+            "form01",
+            "a sub-project row typed twice",
+            "dup.xlsx",
+            _rewritten(_duplicated_leaf),
+            QUARANTINED,
+        ),
+        Case(
+            "subproject_outside_project",
+            "form01",
+            "a sub-project with no project above it",
+            "orphan.xlsx",
+            _rewritten(_subproject_outside_project),
+            QUARANTINED,
+        ),
+        Case(
+            "nonsense_hierarchy",
+            "form01",
+            "a project below a sub-project, a budget source inside a project",
+            "nonsense.xlsx",
+            _rewritten(_project_inside_subprojects),
+            QUARANTINED,
+        ),
+        Case(
             "ref_error",
             "workbook",
             "#REF! in an amount",
             "ref.xlsx",
             _ref_error_amount,
+            QUARANTINED,
+        ),
+        Case(
+            "ref_error_xls",
+            "workbook",
+            "#REF! in an amount of an .xls",
+            "ref.xls",
+            _ref_error_amount_xls,
             QUARANTINED,
         ),
         Case(

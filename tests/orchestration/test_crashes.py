@@ -39,16 +39,21 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def _started_run(instance: dg.DagsterInstance, owner: Owner) -> dg.DagsterRun:
-    """A run recorded as started by `owner` that holds the writer pool's one slot."""
+def _started_run(
+    instance: dg.DagsterInstance, owner: Owner | None, *, claim: bool = True
+) -> dg.DagsterRun:
+    """A run recorded as started by `owner` (None: by the daemon, untagged) that holds the
+    writer pool's one slot."""
     from dagster._core.events import DagsterEvent, DagsterEventType
 
     job = dg.Definitions(assets=[written]).resolve_implicit_global_asset_job_def()
-    run = instance.create_run_for_job(job_def=job, tags=owner.tags())
+    run = instance.create_run_for_job(job_def=job, tags=owner.tags() if owner else None)
     start = DagsterEvent(
         event_type_value=DagsterEventType.PIPELINE_START.value, job_name=run.job_name
     )
     instance.report_dagster_event(start, run_id=run.run_id)
+    if not claim:
+        return run
     storage = instance.event_log_storage
     storage.initialize_concurrency_limit_to_default(WAREHOUSE_WRITER_POOL)
     claim = storage.claim_concurrency_slot(WAREHOUSE_WRITER_POOL, run.run_id, "written")
@@ -100,6 +105,86 @@ def test_a_dead_run_is_marked_failed_and_frees_its_slot_for_the_next(home, monke
     thread.join(timeout=120)
     assert not thread.is_alive(), "the next run still waits for the dead run's pool slot"
     assert results[0].success
+
+
+def _announce(instance: dg.DagsterInstance, run: dg.DagsterRun, pid: int) -> None:
+    """What the worker of a daemon-launched run reports when it starts (dagster._grpc.impl)."""
+    from dagster._core.events import EngineEventData
+
+    instance.report_engine_event(
+        f"Started process for run (pid: {pid}).", run, EngineEventData.in_process(pid)
+    )
+
+
+def test_a_run_the_daemon_launched_is_judged_by_the_pid_its_worker_announced(home, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
+    instance = ensure_instance(home)
+    no_tags = None
+    dead = _started_run(instance, no_tags)  # a daemon's run: no mtqg tags, holds the slot
+    _announce(instance, dead, _dead_pid())
+    living = _started_run(instance, no_tags, claim=False)
+    _announce(instance, living, os.getpid())
+    reused = _started_run(instance, no_tags, claim=False)
+    _announce(instance, reused, os.getpid())  # this pid, but announced before it started
+    unannounced = _started_run(
+        instance, no_tags, claim=False
+    )  # launched, its worker not started yet
+
+    with pytest.MonkeyPatch.context() as patch:
+        # the announcement of `reused` is made to look older than this process
+        real = Owner.announced
+
+        def older(instance, run):
+            owner = real(instance, run)
+            if run.run_id == reused.run_id:
+                return Owner(owner.host, owner.pid, "", announced_at=1.0)
+            return owner
+
+        patch.setattr(Owner, "announced", staticmethod(older))
+        recovered = {r.run_id for r in recover_dead_runs(instance)}
+
+    assert recovered == {dead.run_id, reused.run_id}
+    assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id(living.run_id).status == dg.DagsterRunStatus.STARTED
+    assert instance.get_run_by_id(unannounced.run_id).status == dg.DagsterRunStatus.STARTED
+    assert dead.run_id not in instance.event_log_storage.get_concurrency_run_ids()
+
+
+def test_the_daemon_checks_for_dead_runs_every_half_minute(home, monkeypatch):
+    from orchestration.sensors.recovery import run_recovery_sensor
+
+    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
+    instance = ensure_instance(home)
+    dead = _started_run(instance, None)
+    _announce(instance, dead, _dead_pid())
+    sensor = run_recovery_sensor()
+
+    answer = sensor(dg.build_sensor_context(instance=instance))
+
+    assert sensor.minimum_interval_seconds == 30
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert "1 dead run" in answer.skip_message
+    assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+
+
+def test_what_a_dead_daemon_run_left_running_is_stopped():
+    dead_pid = _dead_pid()
+    worker = Owner(this_process().host, dead_pid, "")  # its start time is not known
+    orphan = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)"],
+        env={**os.environ, OWNER_ENV: f"{worker.host}:{dead_pid}:98765"},
+    )
+    bystander = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)"],
+        env={**os.environ, OWNER_ENV: f"{worker.host}:{dead_pid}1:98765"},
+    )
+    try:
+        assert stop_orphans(worker, grace=5) == [orphan.pid]
+        assert bystander.poll() is None
+    finally:
+        for process in (orphan, bystander):
+            process.kill()
+            process.wait()
 
 
 def test_what_a_dead_run_left_running_is_stopped():

@@ -354,3 +354,38 @@ def test_dates_are_parsed_day_first_and_impossible_days_refused():
     with pytest.raises(InputRejected, match="31/02/2024"):
         parse_vn_date("31/02/2024")
     assert find_dates("1.234.567,5 triệu") == []
+
+
+def test_error_cells_of_an_xls_are_found_though_calamine_reads_them_blank(tmp_path):
+    import xlwt
+    from python_calamine import CalamineWorkbook
+
+    path = tmp_path / "bieu01.xls"
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Bieu01")
+    sheet.write(0, 0, "UBND TỈNH LÀO CAI")
+    sheet.write(4, 2, 12500.0)
+    sheet.row(4).set_cell_error(3, "#REF!")
+    sheet.row(5).set_cell_error(1, "#DIV/0!")
+    hidden = book.add_sheet("Cu")
+    hidden.write(0, 0, "old")
+    hidden.visibility = 1
+    book.save(str(path))
+
+    info = guard(path)
+
+    assert CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Bieu01").to_python()[4][3] == ""
+    assert info.kind == "xls"
+    assert info.sheet("Bieu01").errors == {(5, 3): "#REF!", (6, 1): "#DIV/0!"}
+    assert (info.sheet("Bieu01").rows, info.sheet("Bieu01").columns) == (6, 4)
+    assert info.sheet("Cu").state == "hidden" and not info.sheet("Cu").errors
+
+
+def test_a_broken_xls_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "hong.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+
+    with pytest.raises(ReportReadError) as refused:
+        guard(path)
+
+    assert "hong.xls" in str(refused.value) and ".xls" in str(refused.value)
