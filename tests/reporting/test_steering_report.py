@@ -25,6 +25,7 @@ from tests.dbt.outputs_warehouse import HYPERLINK, build_outputs, rerun_models
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"  # kept (git ignores it)
 FIRST_DATA_ROW = 7
 
 
@@ -333,7 +334,7 @@ def test_a_planted_hyperlink_sender_name_comes_out_as_text(report):
     assert "<a " not in html and "&#34;http://evil.example/x&#34;" in html
 
 
-def test_the_html_holds_svg_charts_readable_in_chromium(report, tmp_path_factory):
+def test_the_html_holds_svg_charts_readable_in_chromium(report, tmp_path):
     html = report.html.read_text("utf-8")
     assert html.count("<svg") == 3
     assert "<script" not in html and "@import" not in html
@@ -342,7 +343,9 @@ def test_the_html_holds_svg_charts_readable_in_chromium(report, tmp_path_factory
     assert "@media print" in html and "size: A4 landscape" in html
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent (apt-get install -y chromium): no screenshot taken")
-    shot = tmp_path_factory.mktemp("screenshots") / "bao_cao_tien_do.png"
+    OUTPUT.mkdir(exist_ok=True)
+    shot = OUTPUT / "steering_report.png"
+    shot.unlink(missing_ok=True)
     done = subprocess.run(
         [
             str(CHROMIUM),
@@ -350,7 +353,10 @@ def test_the_html_holds_svg_charts_readable_in_chromium(report, tmp_path_factory
             "--no-sandbox",
             "--disable-gpu",
             "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
             "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
             "--window-size=1400,2000",
             f"--screenshot={shot}",
             report.html.as_uri(),
