@@ -21,8 +21,8 @@ from core.errors import MtqgError
 from core.home import Home
 from orchestration import signoff as signoff_commands
 from orchestration.console import captured_run, clean, print_footer, print_summary, terminal
-from orchestration.publishing.commands import export, publish
 from orchestration.explain import explain
+from orchestration.publishing.commands import export, publish
 
 if TYPE_CHECKING:
     from orchestration.summary import RunSummary
@@ -71,6 +71,7 @@ def _run(
     checks: list[tuple[list[str], str]] | None = None,
     exclude_reports: bool = False,
     verbose: bool = False,
+    tags: dict[str, str] | None = None,
 ) -> RunSummary:
     """Build the definitions for the home and materialise them: all, what follows some keys
     (`selection_from`), or exactly some keys (`only`). The terminal gets a line per step; the
@@ -97,7 +98,12 @@ def _run(
             chosen = chosen - dg.AssetSelection.key_prefixes("reports")
         selection = sorted(chosen.resolve(graph), key=lambda k: k.to_string())
         result = materialize_all(
-            home, defs, selection=selection, checks=check_keys, logger=run_log.dagster_logger()
+            home,
+            defs,
+            selection=selection,
+            checks=check_keys,
+            tags=tags,
+            logger=run_log.dagster_logger(),
         )
         summary = summarise(home, result, time.monotonic() - started)
     summary.log_file = run_log.path
@@ -304,8 +310,26 @@ def check(home: HomeOption = None, verbose: VerboseOption = False) -> None:
 
 
 @app.command()
-def report(home: HomeOption = None, verbose: VerboseOption = False) -> None:
+def report(
+    home: HomeOption = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="2026-Q1, 2026-H1, 2026-03 or 2026 (default: the latest)."),
+    ] = None,
+    verbose: VerboseOption = False,
+) -> None:
     """Build the Steering Committee report from gated data, once the marts' blocking checks pass."""
+    from connectors.vietnamese import parse_period
+    from core.errors import InputRejected
+
+    if period is not None:
+        try:
+            period = parse_period(period).label
+        except InputRejected:
+            err.print(f"--period {clean(period)}: write it as 2026-Q1, 2026-H1, 2026-03 or 2026.")
+            raise typer.Exit(2) from None
+    from orchestration.reporting.assets import REPORT_PERIOD_TAG
+
     h = _home(home)
     checked = _run(h, "report-checks", only=[], checks=REPORT_BLOCKING_CHECKS, verbose=verbose)
     if checked.failed_checks or checked.failed_steps or not checked.succeeded:
@@ -316,7 +340,13 @@ def report(home: HomeOption = None, verbose: VerboseOption = False) -> None:
         )
         print_footer(console, checked)
         raise typer.Exit(1)
-    summary = _run(h, "report", only=[["reports", "steering_committee_progress"]], verbose=verbose)
+    summary = _run(
+        h,
+        "report",
+        only=[["reports", "steering_committee_progress"]],
+        verbose=verbose,
+        tags={REPORT_PERIOD_TAG: period} if period else None,
+    )
     print_footer(console, summary)
     raise typer.Exit(_exit_code(summary))
 

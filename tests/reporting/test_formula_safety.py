@@ -20,6 +20,7 @@ from python_calamine import CalamineWorkbook
 
 from core.text import csv_safe, csv_safe_row, looks_like_formula
 from reporting.quality_page import write_quality_page
+from reporting.report_sheets import SHEETS
 from reporting.steering_report import write_progress_report
 
 HYPERLINK = '=HYPERLINK("http://evil.example/x","x")'
@@ -41,7 +42,8 @@ HOSTILE = [
 
 
 def _warehouse(path: Path) -> duckdb.DuckDBPyConnection:
-    """The two tables the report reads, with hostile text where input text goes."""
+    """The progress table and the caveats the report reads, with hostile text where input text
+    goes (the report's other sheets say their models are not built)."""
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
     con.execute("create schema quality")
@@ -53,9 +55,10 @@ def _warehouse(path: Path) -> duckdb.DuckDBPyConnection:
             disbursement_rate_pct double, period_end_date date, project_number integer)"""
     )
     con.execute(
-        """create table quality.batch_status (
-            batch_id varchar, original_name varchar, dataset varchar, reasons varchar,
-            loaded_at timestamp, status varchar)"""
+        """create table quality.quality_report_caveats (
+            original_name varchar, status varchar, reasons varchar, province_code varchar,
+            province_name varchar, period varchar, last_accepted_period varchar,
+            loaded_at timestamp)"""
     )
     for n, text in enumerate(HOSTILE):
         con.execute(
@@ -65,8 +68,9 @@ def _warehouse(path: Path) -> duckdb.DuckDBPyConnection:
             [text, text, text, text, n],
         )
         con.execute(
-            "insert into quality.batch_status values (?, ?, ?, ?, ?, 'quarantined')",
-            [f"b{n}", text, text, text, datetime(2024, 10, 1, 8, n)],
+            "insert into quality.quality_report_caveats values (?, ?, ?, ?, ?, '2024-Q3', "
+            "'2024-Q2', ?)",
+            [text, text, text, text, text, datetime(2024, 10, 1, 8, n)],
         )
     return con
 
@@ -85,21 +89,21 @@ def report(tmp_path) -> Path:
 def test_hostile_text_is_read_back_as_the_same_string(report):
     book = CalamineWorkbook.from_path(str(report))
     progress = book.get_sheet_by_name("TienDo").to_python()[4:]
-    excluded = book.get_sheet_by_name("BaoCaoBiLoai").to_python()[3:]
+    excluded = book.get_sheet_by_name("BaoCaoBiLoai").to_python()[7:]
 
     assert sorted(row[0] for row in progress) == sorted(HOSTILE)
     for row in progress:
         text = row[0]
         assert row[:5] == [text, text, "2024-Q3", text, text]
         assert row[5:8] == [1000.0, 500.0, 1500.0]  # figures stay numbers
-    assert [row[:3] for row in excluded] == [[text] * 3 for text in HOSTILE]
+    assert [row[:3] + row[4:5] for row in excluded] == [[text] * 4 for text in HOSTILE]
 
 
 def test_the_sheets_hold_no_formula_and_no_link(report):
     with zipfile.ZipFile(report) as xlsx:
         names = xlsx.namelist()
         sheets = [n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
-        assert len(sheets) == 2
+        assert len(sheets) == len(SHEETS) + 1  # and the detail, TienDo
         for name in sheets:
             xml = xlsx.read(name).decode("utf-8")
             assert "<f>" not in xml and "<f " not in xml, name

@@ -1,4 +1,5 @@
--- The Steering Committee's progress table: gated marts only.
+-- The progress detail (province × project) of the report's period ($1, null = every period):
+-- gated marts only.
 select
     province_code,
     province_name,
@@ -11,4 +12,5 @@ select
     disbursed_vnd,
     disbursement_rate_pct
 from marts.rpt_progress_by_province
+where $1::varchar is null or period = $1::varchar
 order by period_end_date, period, province_code, project_number
