@@ -12,10 +12,15 @@ from orchestration.dbt_project import target_path, warehouse_for_dbt
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
 from warehouse.connection import wait_until_writable
 
-# Staging of the gate's own tables belongs after the gate, with the marts that read it.
+# Staging of the gate's own tables belongs after the gate, with the marts that read it, and so
+# does every model that reads the gate's verdicts (exchange rates and villages of accepted pulls
+# only, and what converts with them): in the step before the gate they would make the gate wait
+# for itself, and Dagster would split both steps.
 HARMONISE_SELECTION = "resource_type:seed path:models/staging path:models/intermediate"
-HARMONISE_EXCLUSION = "path:models/staging/quality"
-MARTS_SELECTION = "path:models/marts path:models/quality path:models/staging/quality"
+HARMONISE_EXCLUSION = "path:models/staging/quality stg_quality__batch_status+"
+MARTS_SELECTION = (
+    "path:models/marts path:models/quality path:models/staging/quality stg_quality__batch_status+"
+)
 
 
 class MtqgDbtTranslator(DagsterDbtTranslator):
