@@ -27,6 +27,7 @@ from connectors.batches import Problem
 from connectors.personal_data import contains_personal_data, redact, redact_cell
 from connectors.provincial.form01 import (
     FOOTER,
+    LoadedSheet,
     cell_text,
     find_report_period,
     find_sender,
@@ -103,11 +104,16 @@ def read_form02(
     *,
     pseudonymiser: Pseudonymiser,
     directory: ProvinceDirectory | None = None,
+    loaded: list[LoadedSheet] | None = None,
 ) -> BeneficiaryReport:
-    """Read a Form 02 workbook into pseudonymised household rows; raises when unreadable."""
+    """Read a Form 02 workbook into pseudonymised household rows; raises when unreadable.
+    `loaded`: the workbook's sheets when the caller has them already (not opened again)."""
     path = Path(path)
     directory = directory or default_directory()
-    sheets = load_grid(path, None)
+    if loaded is None:
+        sheets = load_grid(path, None)
+    else:  # hidden sheets are never read as the list
+        sheets = [(s.name, s.grid) for s in loaded if s.state == "visible"]
     found = next(
         ((name, grid, h) for name, grid in sheets if (h := _find_header(grid)) is not None), None
     )
