@@ -32,7 +32,9 @@ from lxml import etree
 from demo.form01_writer import Form01Leaf, Form01Spec, Form01Variant, write_form01
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "admin_units"
-SEED_PROVINCES = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "admin_provinces.csv"
+SEED_PROVINCES = (
+    Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "admin_provinces.csv"
+)
 SYNTHETIC = "DỮ LIỆU GIẢ LẬP ĐỂ ĐO HIỆU NĂNG / SYNTHETIC BENCHMARK DATA"
 # Phase I structure (Decision 1719): projects and their sub-projects.
 PROGRAMME = {
@@ -81,7 +83,9 @@ class Scale:
 SCALES = {
     "S": Scale("S", "s", 4, 20, (2026,), 400, False, 1_000, 10, 10),
     "M": Scale("M", "year", 0, 0, (2026,), 350_000, False, 100_000, 500, 10),
-    "L": Scale("L", "decade", 0, 0, tuple(range(2021, 2031)), 3_500_000, True, 1_000_000, 5_000, 10),
+    "L": Scale(
+        "L", "decade", 0, 0, tuple(range(2021, 2031)), 3_500_000, True, 1_000_000, 5_000, 10
+    ),
 }
 
 
@@ -153,14 +157,26 @@ def write_form01_files(scale: Scale, folder: Path, rng: random.Random) -> list[P
     return files
 
 
-def write_flat_csv(scale: Scale, folder: Path, rng: random.Random) -> list[Path]:
-    """Commune-period progress rows in the portal export's columns, with the commune (`ma_xa`,
-    `ten_xa`) and `synthetic` columns the contract does not have (the reader ignores them)."""
+def write_flat_csv(
+    scale: Scale, folder: Path, rng: random.Random, *, by_commune: bool = True
+) -> list[Path]:
+    """Progress rows in the portal export's columns, with `ma_xa`, `ten_xa` and `synthetic`
+    columns the contract does not have (the reader ignores them).
+
+    `by_commune`: a row per commune × period × line × source, the national volume; the
+    contract keys a row by province, so the reader finds these rows duplicates and quarantines
+    the batches (the figure is then read + load throughput). Otherwise one row per province ×
+    period × line × source: a valid export that reaches the marts."""
     folder.mkdir(parents=True, exist_ok=True)
     names = {p.code: p.name for p in provinces("2025")}
-    chosen = communes()
-    if scale.csv_communes:
-        chosen = chosen[: scale.csv_communes]
+    if by_commune:
+        chosen = communes()
+        if scale.csv_communes:
+            chosen = chosen[: scale.csv_communes]
+    else:
+        chosen = [Unit("", "", p.code) for p in provinces("2025")]
+        if scale.form01_provinces:
+            chosen = chosen[: scale.form01_provinces]
     header = [
         "ma_tinh", "ten_tinh", "ma_xa", "ten_xa", "ky_bao_cao", "ma_du_an", "ma_tieu_du_an",
         "nguon_von", "loai_von", "ke_hoach_trieu_dong", "giai_ngan_trieu_dong", "ngay_cap_nhat",
@@ -363,6 +379,7 @@ def generate(scale_name: str, folder: Path, seed: int = 1719) -> dict[str, list[
     return {
         "form01": write_form01_files(scale, folder / "form01", rng),
         "flat_csv": write_flat_csv(scale, folder / "csv", rng),
+        "flat_csv_province": write_flat_csv(scale, folder / "csv_province", rng, by_commune=False),
         "form02": write_form02_files(scale, folder / "form02", rng),
         "treasury": write_treasury_pages(scale, folder / "treasury", rng),
         "iati": write_iati(scale, folder / "iati", rng),
