@@ -182,8 +182,9 @@ def load_sheets(
             for name in chosen:
                 data = workbook.get_sheet_by_name(name)
                 _check_extent(path, name, data.end, limits)
-                rows = data.to_python(skip_empty_area=False)
-                grid = [[_clean(v) for v in row] for row in rows]
+                grid = data.to_python(skip_empty_area=False)
+                for r, row in enumerate(grid):  # cleaned in place: never two grids at once
+                    grid[r] = [_clean(v) for v in row]
                 guarded = info.sheet(name)
                 for (r, c), text in (guarded.errors if guarded else {}).items():
                     if 0 < r <= len(grid) and 0 <= c < len(grid[r - 1]):
