@@ -125,7 +125,7 @@ def phase_ingest(work: Path, fmt: str) -> dict[str, Any]:
     files = sorted((work / "data" / FOLDERS[fmt]).iterdir())
     landing = Landing(home.landing)
     started = time.perf_counter()
-    rows = batches = 0
+    rows = batches = read = 0
     size = sum(f.stat().st_size for f in files)
     with connect(home.warehouse) as con:
         ensure_tables(con)
@@ -152,6 +152,7 @@ def phase_ingest(work: Path, fmt: str) -> dict[str, Any]:
             land_pull_manifest(landing, "treasury", "bench-pull", "disbursements", pages)
             for batch in load_landed_into_raw(con, home, [source]):
                 rows += batch.rows_loaded
+                read += batch.rows_read
                 batches += 1
         else:
             if fmt == "iati":
@@ -167,15 +168,17 @@ def phase_ingest(work: Path, fmt: str) -> dict[str, Any]:
                 landed = landing.store_file(source.name, f, original_name=f.name)
                 batch = load_landed_file(con, source, landed)
                 rows += batch.rows_loaded
+                read += batch.rows_read
                 batches += 1
     seconds = time.perf_counter() - started
     return {
         "files": len(files),
         "batches": batches,
-        "rows": rows,
+        "rows": rows,  # loaded into raw
+        "rows_read": read,  # read and checked by the reader
         "mb": size / 1e6,
         "seconds": seconds,
-        "rows_per_s": rows / seconds,
+        "rows_per_s": max(rows, read) / seconds,
         "files_per_s": len(files) / seconds,
         "mb_per_s": size / 1e6 / seconds,
     }
@@ -470,7 +473,8 @@ def line_of(p: Phase) -> str:
     extra = ""
     if p.name.startswith("ingest/"):
         extra = (
-            f"{f.get('files', 0)} files, {f.get('rows', 0):,} rows, "
+            f"{f.get('files', 0)} files, {f.get('rows_read', 0):,} rows read, "
+            f"{f.get('rows', 0):,} loaded, "
             f"{f.get('rows_per_s', 0):,.0f} rows/s, {f.get('files_per_s', 0):.1f} files/s, "
             f"{f.get('mb_per_s', 0):.1f} MB/s"
         )
