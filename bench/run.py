@@ -380,7 +380,7 @@ def child(args: argparse.Namespace) -> None:
     if args.phase == "generate":
         import random
 
-        from bench.generate import SCALES, generate, write_form01_files
+        from bench.generate import REFERENCE, SCALES, generate, write_form01_files
 
         started = time.perf_counter()
         files = generate(args.scale, work / "data")
@@ -390,7 +390,9 @@ def child(args: argparse.Namespace) -> None:
         (work / "data" / "incremental").mkdir(exist_ok=True)
         shutil.move(one, work / "data" / "incremental" / f"bieu01_extra_{one.name}")
         shutil.rmtree(work / "data" / "incremental_all")
-        figures = {k: len(v) for k, v in files.items()}
+        figures: dict[str, Any] = {k: len(v) for k, v in files.items()}
+        # without ../shared/reference one made-up commune per province stands in for 3,321
+        figures["real_admin_units"] = (REFERENCE / "wards_2025.csv").is_file()
         figures["seconds"] = time.perf_counter() - started
         figures["mb"] = sum(f.stat().st_size for v in files.values() for f in v) / 1e6
     elif args.phase.startswith("ingest/"):
@@ -478,6 +480,8 @@ def line_of(p: Phase) -> str:
             f"{f.get('rows_per_s', 0):,.0f} rows/s, {f.get('files_per_s', 0):.1f} files/s, "
             f"{f.get('mb_per_s', 0):.1f} MB/s"
         )
+    elif p.name == "generate":
+        extra = f"{f.get('mb', 0):,.0f} MB; real admin units: {f.get('real_admin_units')}"
     elif p.name == "gate":
         extra = f"{f.get('batches')} batches {f.get('verdicts')}"
     elif p.name.startswith("dbt_"):
