@@ -25,7 +25,7 @@ def test_the_s_benchmark_runs_every_phase_and_the_baseline_agrees_with_dbt(tmp_p
     done = subprocess.run(
         [sys.executable, str(REPO / "bench" / "run.py"), "--scale", "S", "--work", str(work),
          "--no-write"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=1500,
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=850,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     account = json.loads((work / "bench.json").read_text())
