@@ -65,6 +65,9 @@ class Phase:
     name: str
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float = (
+        0.0  # user + system of the phase and its children: robust to a busy machine
+    )
     figures: dict[str, Any] = field(default_factory=dict)
     ok: bool = True
     note: str = ""
@@ -99,7 +102,8 @@ def measure(name: str, args: list[str], env: dict[str, str], log: Path) -> Phase
     if lines and lines[-1].startswith("{"):
         figures = json.loads(lines[-1])
     ok = child.returncode == 0
-    phase = Phase(name, seconds, usage.ru_maxrss / 1024, figures, ok)
+    cpu = usage.ru_utime + usage.ru_stime
+    phase = Phase(name, seconds, usage.ru_maxrss / 1024, cpu, figures, ok)
     if not ok:
         phase.note = f"exit {child.returncode}; see {log}"
     return phase
@@ -493,7 +497,10 @@ def line_of(p: Phase) -> str:
     elif p.name in ("mtqg_run", "incremental"):
         extra = f"exit {f.get('exit')}, report written: {f.get('report_written')}"
     status = "" if p.ok else f"  FAILED ({p.note})"
-    return f"{p.name:18} {p.seconds:8.1f} s  peak {p.peak_rss_mb:7.0f} MB  {extra}{status}"
+    return (
+        f"{p.name:18} {p.seconds:8.1f} s  cpu {p.cpu_seconds:7.1f} s  peak {p.peak_rss_mb:7.0f} MB"
+        f"  {extra}{status}"
+    )
 
 
 @dataclass
@@ -650,12 +657,12 @@ def render_section(account: Account, work: Path) -> str:
         ),
         f"Work folder of this run: `{work}`; {account.total_seconds:,.0f} s in all.",
         "",
-        "| phase | wall s | peak RSS MB | figures |",
-        "|---|---:|---:|---|",
+        "| phase | wall s | CPU s | peak RSS MB | figures |",
+        "|---|---:|---:|---:|---|",
     ]
     for p in account.phases:
         rows.append(
-            f"| {p.name} | {p.seconds:,.1f} | {p.peak_rss_mb:,.0f} | "
+            f"| {p.name} | {p.seconds:,.1f} | {p.cpu_seconds:,.1f} | {p.peak_rss_mb:,.0f} | "
             f"{line_of(p).split('MB', 1)[1].strip()} |"
         )
     rows += ["", "| target | measured | target | |", "|---|---|---|---|"]
