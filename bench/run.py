@@ -447,6 +447,7 @@ def main() -> None:
     log = work / "bench.log"
     env = _env(work / "home")
     phases: list[Phase] = []
+    load_before = os.getloadavg()
     started = time.perf_counter()
     for name in PHASES:
         if name in args.skip:
@@ -465,7 +466,7 @@ def main() -> None:
         phases.append(phase)
         print(line_of(phase), flush=True)
     total = time.perf_counter() - started
-    account = Account(args.scale, phases, total, load_before=os.getloadavg())
+    account = Account(args.scale, phases, total, load_before=load_before)
     print(account.summary())
     (work / "bench.json").write_text(json.dumps(asdict(account), default=str, indent=1))
     if not args.no_write:
