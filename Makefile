@@ -10,7 +10,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-fast lint dev docs clean reliability
+.PHONY: install demo test test-fast lint dev docs clean reliability bench bench-l
 
 install: $(INSTALLED) $(MANIFEST)
 
@@ -46,6 +46,13 @@ test-fast: install
 # Every hostile file of tests/hostile/corpus.py through the inbox and the loader: RELIABILITY.md.
 reliability: install
 	$(BIN)/python tests/hostile/reliability.py
+
+# Synthetic national data through every phase, beside a plain-DuckDB baseline: BENCHMARKS.md.
+bench: install
+	$(BIN)/python bench/run.py --scale M
+
+bench-l: install
+	$(BIN)/python bench/run.py --scale L
 
 dev: install
 	$(BIN)/mtqg serve --home "$(MTQG_HOME)" --port 3000

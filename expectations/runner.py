@@ -1,7 +1,8 @@
 """Run one expectation suite on one pandas batch and say pass/fail, with the failing rows' places.
 
-Great Expectations is imported lazily (it takes seconds) and one ephemeral context, pandas
-datasource and dataframe asset are kept per process, so judging many batches stays fast.
+Great Expectations is imported lazily (it takes seconds; `prepare_in_background` starts it while
+dbt works) and one ephemeral context, pandas datasource and dataframe asset are kept per process,
+with each suite's GX expectations made once, so judging many batches stays fast.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import decimal
 import json
 import math
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,9 @@ MAX_OBSERVED_VALUES = 10
 _INDEX_KEY = "mtqg_index"
 
 _gx_cache: dict[str, Any] = {}
+_gx_lock = threading.Lock()
+# GX expectation suites made from a suite spec and its bound kwargs: made once, not per batch.
+_suites: dict[tuple[int, str], tuple[SuiteSpec, Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -130,8 +135,22 @@ def validate(
     )
 
 
+def prepare_in_background() -> threading.Thread:
+    """Import GX (seconds) in a thread of its own, so that the import overlaps other work of the
+    run (dbt building in its own process) instead of delaying the gate; `validate` waits for it.
+    """
+    thread = threading.Thread(target=_gx, name="mtqg-gx-import", daemon=True)
+    thread.start()
+    return thread
+
+
 def _gx() -> tuple[Any, Any]:
     """The GX module and the one batch definition every validation of this process reuses."""
+    with _gx_lock:
+        return _gx_made()
+
+
+def _gx_made() -> tuple[Any, Any]:
     if not _gx_cache:
         # Set before the import: GX reads it when the context is made.
         os.environ["GX_ANALYTICS_ENABLED"] = "false"
@@ -148,6 +167,19 @@ def _gx() -> tuple[Any, Any]:
 
 def _run_gx(spec: SuiteSpec, runnable: list, frame: pd.DataFrame, locations: list[str]) -> list:
     gx, batch_definition = _gx()
+    suite = _gx_suite(gx, spec, runnable)
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    result_format: dict[str, Any] = {"result_format": "COMPLETE"}
+    if locations:
+        result_format["unexpected_index_column_names"] = locations
+    return batch.validate(suite, result_format=result_format).results
+
+
+def _gx_suite(gx: Any, spec: SuiteSpec, runnable: list) -> Any:
+    """The GX suite of these expectations and kwargs, made once per process."""
+    key = (id(spec), json.dumps([(e.index, k) for e, k in runnable], default=repr))
+    if key in _suites:
+        return _suites[key][1]
     expectations = []
     for exp, kwargs in runnable:
         cls = getattr(gx.expectations, gx_class_name(exp.type), None)
@@ -161,12 +193,11 @@ def _run_gx(spec: SuiteSpec, runnable: list, frame: pd.DataFrame, locations: lis
             ) from exc
     # Given to the constructor, not added one by one: add_expectation compares each new
     # expectation with all the others, which costs more than validating a small batch.
+    if len(_suites) > 64:  # suites edited while a long-lived process runs: keep a few
+        _suites.clear()
     suite = gx.ExpectationSuite(name=spec.name, expectations=expectations)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result_format: dict[str, Any] = {"result_format": "COMPLETE"}
-    if locations:
-        result_format["unexpected_index_column_names"] = locations
-    return batch.validate(suite, result_format=result_format).results
+    _suites[key] = (spec, suite)  # the spec kept alive, so its id is never another's
+    return suite
 
 
 def _plain_frame(df: pd.DataFrame) -> pd.DataFrame:

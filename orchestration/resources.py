@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 
 from core.home import Home
-from orchestration.dbt_project import dbt_executable
+from orchestration.dbt_project import MtqgDbtCliResource, dbt_executable
 from orchestration.recovery import mark_run_processes
 
 # Every writer of the DuckDB warehouse takes this pool (limit 1 in dagster.yaml): DuckDB has
@@ -34,7 +34,7 @@ class MtqgHome(dg.ConfigurableResource):
 def build_resources(home: Home, project: DbtProject) -> dict[str, object]:
     return {
         "mtqg": MtqgHome(root=str(home.root)),
-        "dbt": DbtCliResource(
+        "dbt": MtqgDbtCliResource(
             project_dir=project,
             profiles_dir=str(project.profiles_dir),
             target=os.environ.get("MTQG_DBT_TARGET", "duckdb"),

@@ -75,16 +75,19 @@ def read_form01(
     *,
     directory: ProvinceDirectory | None = None,
     sheet: str | None = None,
+    sheets: list[LoadedSheet] | None = None,
 ) -> ParsedReport:
     """Read one Form 01 workbook: sender, period, unit and every data row, reconciled.
 
+    `sheets` are the workbook's sheets when the caller has loaded them already (`load_sheets`
+    of the whole workbook): the file is then not opened a second time.
     Raises `ReportReadError` when the file cannot be read as a Form 01 at all (not a
     spreadsheet, no table, no period, unknown unit or province); problems inside the table
     are returned as `Problem`s on the report.
     """
     path = Path(path)
     directory = directory or default_directory()
-    sheet_name, grid, header = _open(path, sheet)
+    sheet_name, grid, header = _open(path, sheet, sheets)
 
     def fail(reason: str) -> ReportReadError:
         return ReportReadError(reason, file=path.name, sheet=sheet_name)
@@ -179,8 +182,9 @@ def load_sheets(
             for name in chosen:
                 data = workbook.get_sheet_by_name(name)
                 _check_extent(path, name, data.end, limits)
-                rows = data.to_python(skip_empty_area=False)
-                grid = [[_clean(v) for v in row] for row in rows]
+                grid = data.to_python(skip_empty_area=False)
+                for r, row in enumerate(grid):  # cleaned in place: never two grids at once
+                    grid[r] = [_clean(v) for v in row]
                 guarded = info.sheet(name)
                 for (r, c), text in (guarded.errors if guarded else {}).items():
                     if 0 < r <= len(grid) and 0 <= c < len(grid[r - 1]):
@@ -227,8 +231,10 @@ def _clean(value: Any) -> Any:
     return nfc(value).strip() if isinstance(value, str) else value
 
 
-def _open(path: Path, sheet: str | None) -> tuple[str, list[list[Any]], _Header]:
-    sheets = load_sheets(path, sheet)
+def _open(
+    path: Path, sheet: str | None, loaded: list[LoadedSheet] | None = None
+) -> tuple[str, list[list[Any]], _Header]:
+    sheets = load_sheets(path, sheet) if loaded is None or sheet is not None else loaded
     readable = [s for s in sheets if sheet is not None or s.state == "visible"]
     for loaded in readable:
         header = find_header(loaded.grid)

@@ -27,6 +27,7 @@ from connectors.batches import Problem
 from connectors.personal_data import contains_personal_data, redact, redact_cell
 from connectors.provincial.form01 import (
     FOOTER,
+    LoadedSheet,
     cell_text,
     find_report_period,
     find_sender,
@@ -65,6 +66,8 @@ _INSTITUTIONAL = re.compile(
     r"cong hoa|doc lap)\b"
 )
 
+# Households turned into Arrow this many rows at a time.
+_CHUNK_ROWS = 50_000
 # Header meanings, tried in order on the folded header text.
 _COLUMN_RULES = [
     ("citizen_id", r"\b(cccd|cmnd|can cuoc|dinh danh|cmt)\b"),
@@ -103,11 +106,16 @@ def read_form02(
     *,
     pseudonymiser: Pseudonymiser,
     directory: ProvinceDirectory | None = None,
+    loaded: list[LoadedSheet] | None = None,
 ) -> BeneficiaryReport:
-    """Read a Form 02 workbook into pseudonymised household rows; raises when unreadable."""
+    """Read a Form 02 workbook into pseudonymised household rows; raises when unreadable.
+    `loaded`: the workbook's sheets when the caller has them already (not opened again)."""
     path = Path(path)
     directory = directory or default_directory()
-    sheets = load_grid(path, None)
+    if loaded is None:
+        sheets = load_grid(path, None)
+    else:  # hidden sheets are never read as the list
+        sheets = [(s.name, s.grid) for s in loaded if s.state == "visible"]
     found = next(
         ((name, grid, h) for name, grid in sheets if (h := _find_header(grid)) is not None), None
     )
@@ -132,10 +140,10 @@ def read_form02(
             "no unit of money found"
         )
     unit_label, unit_vnd = unit
-    rows, problems, rows_read = _read_rows(
+    households, problems, rows_read = _read_rows(
         grid, header_row, columns, sheet, unit_vnd, pseudonymiser
     )
-    period = _period(rows, above)
+    period = _period(households.column("support_year"), above)
     if period is None:
         raise fail("không xác định được năm hỗ trợ / the support year cannot be found")
     sender, province = find_sender(above, directory, period, _masking(above, fail))
@@ -146,7 +154,7 @@ def read_form02(
         period=period,
         unit=unit_label,
         unit_vnd=unit_vnd,
-        beneficiaries=pa.Table.from_pylist(rows, schema=BENEFICIARY_SCHEMA),
+        beneficiaries=households,
         rows_read=rows_read,
         problems=problems,
     )
@@ -198,12 +206,16 @@ def _read_rows(
     sheet: str,
     unit_vnd: int,
     pseudonymiser: Pseudonymiser,
-) -> tuple[list[dict[str, Any]], list[Problem], int]:
+) -> tuple[pa.Table, list[Problem], int]:
+    """The households below the header as a table, built a chunk of rows at a time (Python
+    values of one chunk at most, beside the grid), with the problems and the rows read."""
+
     def cell(row: list[Any], meaning: str) -> Any:
         index = columns.get(meaning)
         return row[index] if index is not None and index < len(row) else None
 
     rows: list[dict[str, Any]] = []
+    chunks: list[pa.RecordBatch] = []
     problems: list[Problem] = []
     seen: set[str] = set()
     rows_read = 0
@@ -279,7 +291,11 @@ def _read_rows(
         )
         if pseudonym is not None:
             seen.add(pseudonym)
-    return rows, problems, rows_read
+        if len(rows) >= _CHUNK_ROWS:
+            chunks.append(pa.RecordBatch.from_pylist(rows, schema=BENEFICIARY_SCHEMA))
+            rows = []
+    chunks.append(pa.RecordBatch.from_pylist(rows, schema=BENEFICIARY_SCHEMA))
+    return pa.Table.from_batches(chunks, schema=BENEFICIARY_SCHEMA), problems, rows_read
 
 
 def _amount_is_identifier(raw: Any, number: Any, unit_vnd: int) -> bool:
@@ -309,8 +325,8 @@ def _year(value: Any) -> int | None:
     return int(number)
 
 
-def _period(rows: list[dict[str, Any]], above: list[list[Any]]) -> Period | None:
-    years = Counter(r["support_year"] for r in rows if r["support_year"] is not None)
+def _period(support_years: pa.ChunkedArray, above: list[list[Any]]) -> Period | None:
+    years = Counter(y for y in support_years.to_pylist() if y is not None)
     if years:
         year = years.most_common(1)[0][0]
         return Period(str(year), date(year, 12, 31), year)

@@ -8,8 +8,7 @@ The files are read by what they are (CSV export, beneficiary list or Form 01), n
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,6 +19,9 @@ from connectors.personal_data import redact
 from connectors.provincial.form02 import BENEFICIARY_SCHEMA
 from connectors.provincial.schema import LINE_SCHEMA, Period
 from connectors.provincial.workbook import sniff
+
+if TYPE_CHECKING:
+    from connectors.provincial.form01 import LoadedSheet
 
 REPORT_COLUMNS = pa.schema(
     [
@@ -91,7 +93,7 @@ def read_by_content(landed: LandedFile) -> tuple[str, list[Any]]:
     workbook, an OLE .xls, text), never by its extension. Form 02 is pseudonymised by its
     reader: names and IDs stay in landing. (The loader names the file as it was sent.)"""
     from connectors.provincial.flat_csv import read_flat_csv
-    from connectors.provincial.form01 import read_form01
+    from connectors.provincial.form01 import load_sheets, read_form01
     from connectors.provincial.form02 import read_form02
     from connectors.pseudonymise import Pseudonymiser
 
@@ -101,18 +103,20 @@ def read_by_content(landed: LandedFile) -> tuple[str, list[Any]]:
         kind in ("missing", "empty") and landed.extension.lower() in TEXT_EXTENSIONS
     ):
         return "flat_csv", read_flat_csv(path)
-    if _form_of(path) == "form02":
-        return "form02", [read_form02(path, pseudonymiser=Pseudonymiser.from_env())]
-    return "form01", [read_form01(path)]
+    sheets = load_sheets(path)  # opened once: the form is told, then read, from these
+    if _form_of(sheets) == "form02":
+        pseudonymiser = Pseudonymiser.from_env()
+        return "form02", [read_form02(path, pseudonymiser=pseudonymiser, loaded=sheets)]
+    return "form01", [read_form01(path, sheets=sheets)]
 
 
-def _form_of(path: Path) -> str:
+def _form_of(sheets: list[LoadedSheet]) -> str:
     """form02 when a visible sheet's first table header is a beneficiary list's (citizen ID
     and amount columns), wherever it sits; form01 otherwise (its reader says what is wrong)."""
-    from connectors.provincial.form01 import find_header, load_grid
+    from connectors.provincial.form01 import find_header
     from connectors.provincial.form02 import _find_header as find_form02_header
 
-    for _, grid in load_grid(path, None):
+    for grid in (s.grid for s in sheets if s.state == "visible"):
         form01, form02 = find_header(grid), find_form02_header(grid)
         if form02 is not None and (form01 is None or form02[0] < form01.first_row):
             return "form02"

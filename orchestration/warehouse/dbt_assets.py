@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.automation import DOWNSTREAM_CONDITION
-from orchestration.dbt_project import target_path, warehouse_for_dbt
+from orchestration.dbt_project import keep_parse_state, target_path, warehouse_for_dbt
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
 from warehouse.connection import wait_until_writable
 
@@ -72,10 +72,17 @@ def _dbt_step(
     )
     def _step(context: dg.AssetExecutionContext, dbt: DbtCliResource, mtqg: MtqgHome):
         home = mtqg.paths
+        if name == "dbt_harmonise":
+            # the gate follows: its GX import (seconds) overlaps this build's dbt process
+            from expectations.runner import prepare_in_background
+
+            prepare_in_background()
         if dbt.target == "duckdb":
             wait_until_writable(home.warehouse)  # an analyst's open connection: wait, not fail
+        target = target_path(home)
         with warehouse_for_dbt(home):
-            invocation = dbt.cli(["build"], context=context, target_path=target_path(home))
+            invocation = dbt.cli(["build"], context=context, target_path=target)
         yield from invocation.stream()
+        keep_parse_state(home, target)
 
     return _step
