@@ -200,6 +200,10 @@ class DatastoreClient:
             params = paginator.next_params(response.data)
 
 
+# a pull's rows name their page; the batch writer keeps it (a one-file batch stamps its file)
+_WITH_PAGE = TRANSACTION_SCHEMA.append(pa.field("source_file_sha256", pa.string()))
+
+
 def datastore_transactions(landed: Iterable[LandedFile]) -> pa.Table:
     """Transactions of landed Datastore pages, with the columns of the activity files' table.
 
@@ -207,10 +211,12 @@ def datastore_transactions(landed: Iterable[LandedFile]) -> pa.Table:
     transaction: `transaction_index` is that position, as in the file). Docs of the
     `transaction` collection carry one transaction each; having no position, they are numbered
     within their activity in the natural order of their Solr id (…-T2 before …-T10). A doc
-    repeated across pages counts once (last page read wins). A field whose list does not line
-    up with the transactions is left null and logged, rather than paired with the wrong one.
+    repeated across pages counts once (last page read wins), and each row names the landed page
+    it was read from (`source_file_sha256`: the lineage of a Datastore figure). A field whose
+    list does not line up with the transactions is left null and logged, rather than paired
+    with the wrong one.
     """
-    docs: dict[Any, tuple[dict[str, Any], str, bool]] = {}
+    docs: dict[Any, tuple[dict[str, Any], str, bool, str]] = {}
     for file in landed:
         try:
             answer = json.loads(file.path.read_bytes().decode("utf-8-sig"))
@@ -224,11 +230,13 @@ def datastore_transactions(landed: Iterable[LandedFile]) -> pa.Table:
             key = doc.get(UNIQUE_KEY, f"{file.sha256}:{position}")
             # Pages landed without their collection: a doc with several values is an activity.
             one_each = collection == "transaction" or (collection is None and not _is_list_doc(doc))
-            docs[key] = (doc, file.url or file.path.name, one_each)
+            docs[key] = (doc, file.url or file.path.name, one_each, file.sha256)
     rows: list[dict[str, Any]] = []
     by_activity: dict[str | None, list[tuple[str, dict[str, Any]]]] = {}
-    for key, (doc, where, one_each) in docs.items():
-        transactions = _doc_transactions(doc, where)
+    for key, (doc, where, one_each, page_sha256) in docs.items():
+        transactions = [
+            {**row, "source_file_sha256": page_sha256} for row in _doc_transactions(doc, where)
+        ]
         if one_each:
             for row in transactions:
                 by_activity.setdefault(row["iati_identifier"], []).append((str(key), row))
@@ -238,7 +246,7 @@ def datastore_transactions(landed: Iterable[LandedFile]) -> pa.Table:
         for index, (_, row) in enumerate(sorted(group, key=lambda item: _natural(item[0]))):
             rows.append({**row, "transaction_index": index})
     rows.sort(key=lambda r: (r["iati_identifier"] or "", r["transaction_index"]))
-    return pa.Table.from_pylist(rows, schema=TRANSACTION_SCHEMA)
+    return pa.Table.from_pylist(rows, schema=_WITH_PAGE)
 
 
 def _natural(key: str) -> list[tuple[int, int | str]]:
