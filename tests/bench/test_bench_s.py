@@ -1,7 +1,8 @@
 """The S-scale benchmark end to end (no timing asserted): synthetic files in the real formats
-through the readers, both dbt builds, the gate, the plain-DuckDB baseline, `mtqg run` of a
-fresh home and one more file by `mtqg ingest`. It runs the whole pipeline (twice: the run and
-the incremental ingest), so it is slow: see BENCHMARKS.md for its cost."""
+through the readers, both dbt builds, the gate and the plain-DuckDB baseline, each phase in its
+own process as `make bench` runs them. The two phases that are whole pipeline runs (`mtqg run`
+of a fresh home, one more file by `mtqg ingest`) are left to `make bench`: the end-to-end tests
+of tests/orchestration run the same commands, and the test budget has no room for two more."""
 
 from __future__ import annotations
 
@@ -24,16 +25,25 @@ def test_the_s_benchmark_runs_every_phase_and_the_baseline_agrees_with_dbt(tmp_p
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MTQG_", "DAGSTER_"))}
     done = subprocess.run(
         [sys.executable, str(REPO / "bench" / "run.py"), "--scale", "S", "--work", str(work),
-         "--no-write"],
+         "--no-write", "--skip", "mtqg_run", "--skip", "incremental"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=850,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     account = json.loads((work / "bench.json").read_text())
     phases = {p["name"]: p for p in account["phases"]}
     assert all(p["ok"] for p in phases.values()), done.stdout
-    assert {"generate", "ingest/form01", "ingest/form02", "ingest/flat_csv", "ingest/treasury",
-            "ingest/iati", "dbt_harmonise", "gate", "dbt_marts", "baseline", "mtqg_run",
-            "incremental"} <= phases.keys()  # fmt: skip
+    assert {
+        "generate",
+        "ingest/form01",
+        "ingest/form02",
+        "ingest/flat_csv",
+        "ingest/treasury",
+        "ingest/iati",
+        "dbt_harmonise",
+        "gate",
+        "dbt_marts",
+        "baseline",
+    } <= phases.keys()
     assert all(p["peak_rss_mb"] > 0 for p in phases.values())
 
     # every format was read into rows
@@ -51,10 +61,6 @@ def test_the_s_benchmark_runs_every_phase_and_the_baseline_agrees_with_dbt(tmp_p
     assert baseline["marts_differing_from_dbt"] == []
     assert baseline["failing_tests"] == 0
     assert baseline["mart_rows"]["fct_capital_progress"] > 0
-
-    for name in ("mtqg_run", "incremental"):
-        assert phases[name]["figures"]["exit"] == 0, phases[name]
-        assert phases[name]["figures"]["report_written"]
 
     # the data say they are synthetic
     form01 = next((work / "data" / "form01").iterdir())
