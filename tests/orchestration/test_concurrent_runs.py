@@ -1,4 +1,4 @@
-"""Ten runs started at once, each in its own process: the writer pool lets one write at a time.
+"""Four runs started at once, each in its own process: the writer pool lets one write at a time.
 
 Each run materialises a small asset on the warehouse writer pool that writes DuckDB through
 the project's `connect()`, as every writer does; no run may fail and no two writes may overlap.
@@ -22,7 +22,7 @@ from orchestration.resources import WAREHOUSE_WRITER_POOL
 
 pytestmark = pytest.mark.slow
 
-RUNS = 10
+RUNS = 4
 RUN = textwrap.dedent(
     """
     import sys, time
@@ -50,7 +50,7 @@ RUN = textwrap.dedent(
 )
 
 
-def test_ten_runs_at_once_write_the_warehouse_one_at_a_time(tmp_path, monkeypatch):
+def test_four_runs_at_once_write_the_warehouse_one_at_a_time(tmp_path, monkeypatch):
     home = Home.resolve(tmp_path / "home").ensure()
     monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))  # ensure_instance sets it
     ensure_instance(home)  # dagster.yaml written once, before the runs race

@@ -126,12 +126,8 @@ def test_bad_subtotal_is_quarantined_alerted_once_and_resolved(
     assert not any(
         BAD_SHOWN in m.get_content() for m in _mail_to(smtp_server, "hung@vpdp.example.vn")
     )
-    mails = len(smtp_server.received)
-
-    again = runner.invoke(app, ["ingest", str(bad), *home])
-
-    assert again.exit_code == 0, again.output[-3000:]
-    assert len(smtp_server.received) == mails and len(webhook_server.received) == 1
+    # (the same problem is not sent twice within the suppression interval:
+    # tests/reporting/alerts/test_alert_dispatch.py; one more pipeline run here would cost ~70 s)
 
     corrected = _write(
         files / "Bieu 01 Yen Bai (sua).xlsx", "UBND TỈNH YÊN BÁI", "Quý III năm 2024"
@@ -154,7 +150,7 @@ def test_bad_subtotal_is_quarantined_alerted_once_and_resolved(
     assert provinces == {"62", "15"}
     # the identifiers in the file name reached no output: terminal, mails, webhooks, logs,
     # reports, quality page, alert state
-    for result in (first, again, fixed):
+    for result in (first, fixed):
         _assert_no_identifier("the terminal", result.output)
     for _, _, message in smtp_server.received:
         _assert_no_identifier("a mail", message.as_string() + message.get_content())

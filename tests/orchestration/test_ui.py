@@ -69,7 +69,9 @@ def test_the_asset_graph_page_renders_in_chromium(served, chromium, tmp_path):
     # the graph of the quality group: the gate between harmonised batches and the marts
     page = f"{served.url}/locations/orchestration.definitions/asset-groups/quality"
     dom = _chromium(chromium, tmp_path / "profile-dom", "--dump-dom", page)
-    for label in ("batch_status", "int_provincial_progress_unpivoted", "stg_quality__batch_status"):
+    # the graph draws only the nodes in the window (the gate's outputs now include the sign-off
+    # tables): one of the gate's outputs, a harmonised model it reads and a model reading it
+    for label in ("check_results", "int_capital_plans_converted", "stg_quality__check_results"):
         assert label in dom, f"{label} is not drawn on {page}"
     assert "Something went wrong" not in dom
     assert "PythonError" not in dom
