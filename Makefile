@@ -37,14 +37,8 @@ lint: install
 	cd dbt_project && ../$(BIN)/sqlfluff lint models macros --processes 2
 	cd warehouse/sql && ../../$(BIN)/sqlfluff lint . --processes 2
 
-# Lint runs beside the tests (sqlfluff alone takes ~100 s of the 2 cores' idle time); its output
-# follows the tests'. Three workers: the end-to-end tests spend part of their time waiting on
-# processes (dbt, the daemon), so two cores stay busy.
-test: install
-	@$(MAKE) --no-print-directory lint > .lint.log 2>&1 & lint=$$!; \
-	$(BIN)/pytest -q --timeout=900 -n 3 --dist loadfile --durations=15 $(PYTEST_ARGS); tests=$$?; \
-	wait $$lint; linted=$$?; cat .lint.log; \
-	if [ $$linted -ne 0 ]; then echo "make test: lint failed (above)"; exit 1; fi; exit $$tests
+test: lint
+	$(BIN)/pytest -q --timeout=900 -n 2 --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/pytest -q -m "not slow" $(PYTEST_ARGS)
