@@ -9,6 +9,7 @@ from core.home import Home
 from orchestration.automation import automation_sensor
 from orchestration.dbt_project import dbt_project
 from orchestration.ingestion.assets import landing_assets
+from orchestration.instance import commit_sqlite_without_fsync
 from orchestration.jobs import build_jobs
 from orchestration.publishing.assets import build_publish_assets
 from orchestration.quality.alerts import quality_alerts
@@ -28,6 +29,8 @@ from orchestration.warehouse.raw_assets import raw_assets
 
 def build_definitions(home: Home | None = None) -> dg.Definitions:
     home = home or Home.resolve()
+    # the run workers `mtqg serve` starts load these definitions before they store any event
+    commit_sqlite_without_fsync()
     sources = configured_sources(home)
     jobs = build_jobs(sources)
     project = dbt_project()
