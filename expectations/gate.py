@@ -46,6 +46,14 @@ class GateOutcome:
         return self.status == "accepted"
 
 
+VERDICTS = ("accepted", "quarantined", "held")
+
+
+def count_verdicts(outcomes: list[GateOutcome]) -> dict[str, int]:
+    """How many batches got each verdict (every verdict named, zeros included)."""
+    return {verdict: sum(1 for o in outcomes if o.status == verdict) for verdict in VERDICTS}
+
+
 def pending_batches(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Batches loaded into raw that the gate has not judged since they were (re)loaded."""
     return queries.records(con, "gate_pending_batches")

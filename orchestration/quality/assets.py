@@ -3,7 +3,7 @@
 import dagster as dg
 
 from connectors.kinds import gated_datasets
-from expectations.gate import gate_pending_batches
+from expectations.gate import count_verdicts, gate_pending_batches
 from orchestration.automation import DOWNSTREAM_CONDITION
 from orchestration.resources import WAREHOUSE_WRITER_POOL, MtqgHome
 from warehouse.connection import connect
@@ -73,10 +73,8 @@ def build_quality_gate() -> dg.AssetsDefinition:
             )
         metadata = {
             "batches_gated": len(outcomes),
-            "accepted": len(outcomes) - len(quarantined) - len(held),
-            "quarantined": len(quarantined),
+            **count_verdicts(outcomes),
             "quarantined_files": [o.original_name or o.batch_id for o in quarantined],
-            "held": len(held),
         }
         yield dg.MaterializeResult(asset_key=["quality", "batch_status"], metadata=metadata)
         yield dg.MaterializeResult(asset_key=["quality", "check_results"], metadata=metadata)

@@ -44,12 +44,8 @@ def province_period_verdicts(
                 "and the period as written in the report (2024-Q3)"
             )
         )
-    accepted = sum(1 for o in outcomes if o.is_accepted)
-    metadata = {
-        "batches_gated": len(outcomes),
-        "accepted": accepted,
-        "quarantined": len(outcomes) - accepted,
-    }
+    # a held batch (it would change an approved province × period) is not a quarantined one
+    metadata = {"batches_gated": len(outcomes), **gate.count_verdicts(outcomes)}
     # Recorded as the gate's own output too, so declarative automation rebuilds the marts and
     # the report from the new verdicts (and not while a blocking check fails).
     for key in (["quality", "batch_status"], ["quality", "check_results"]):

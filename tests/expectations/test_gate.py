@@ -43,3 +43,14 @@ def test_a_batch_is_read_as_an_arrow_table_of_its_own_rows(con):
 def test_only_a_plain_relation_name_is_read(con):
     with pytest.raises(ValueError, match=r"schema\.model"):
         batch_facts(con, "intermediate.facts; drop table raw.batches", "1")
+
+
+def test_verdicts_are_counted_each_by_its_name_held_apart_from_quarantined():
+    from expectations.gate import GateOutcome, count_verdicts
+
+    def outcome(status: str) -> GateOutcome:
+        return GateOutcome("b", "inbox", "provincial_progress", "f.xlsx", status)
+
+    outcomes = [outcome(s) for s in ("accepted", "held", "held", "quarantined", "accepted")]
+    assert count_verdicts(outcomes) == {"accepted": 2, "quarantined": 1, "held": 2}
+    assert count_verdicts([]) == {"accepted": 0, "quarantined": 0, "held": 0}
