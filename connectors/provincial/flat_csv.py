@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,12 @@ import pyarrow as pa
 
 from connectors.admin_units import ProvinceDirectory, default_directory, era_on, normalise_code
 from connectors.batches import Problem
+from connectors.provincial.programme_codes import (
+    RegimeCheck,
+    csv_project_code,
+    csv_subproject_code,
+    is_bare_number,
+)
 from connectors.provincial.schema import (
     LINE_SCHEMA,
     ParsedReport,
@@ -159,6 +164,7 @@ def _report(
     lines: list[dict[str, Any]] = []
     seen: dict[tuple[str, ...], int] = {}
     places = 0
+    regimes = RegimeCheck(period, sheet)
     for line_number, record in rows:
 
         def problem(reason: str, check: str = "read", row: int = line_number) -> None:
@@ -172,8 +178,11 @@ def _report(
                 f"cùng mã {code} / province name differs from line {first_row} for code {code}",
                 "province",
             )
-        project = _project_code(record["ma_du_an"])
-        subproject = _subproject_code(record["ma_tieu_du_an"], project)
+        project = csv_project_code(record["ma_du_an"], period)
+        subproject = csv_subproject_code(record["ma_tieu_du_an"], project)
+        by_period = is_bare_number(record["ma_du_an"])
+        if project and (wrong := regimes.check(project, line_number, by_period=by_period)):
+            problems.append(wrong)
         source = _SOURCES.get(fold(record["nguon_von"]).replace(" ", ""))
         capital = _TYPES.get(fold(record["loai_von"]).replace(" ", ""))
         for value, label, what in (
@@ -287,20 +296,3 @@ def _province(
     if found is None:
         return ResolvedProvince(name=name, admin_era=era, code_as_reported=code, code_2025="")
     return ResolvedProvince(found.name, era, found.code, found.code_2025)
-
-
-def _project_code(text: str) -> str | None:
-    match = re.fullmatch(r"(?:da|du an)?0*(\d{1,2})", fold(text).replace(" ", ""))
-    return f"DA{int(match[1])}" if match else None
-
-
-def _subproject_code(text: str, project: str | None) -> str | None:
-    folded = fold(text).replace(" ", "")
-    if not folded or project is None:
-        return None
-    if match := re.fullmatch(r"(?:tda|tieuduan)0*(\d{1,2})", folded):
-        return f"{project}.{int(match[1])}"
-    dotted = re.fullmatch(r"(?:da|du an) ?0*(\d{1,2}) 0*(\d{1,2})", fold(text))
-    if dotted and f"DA{int(dotted[1])}" == project:
-        return f"{project}.{int(dotted[2])}"
-    return None

@@ -14,6 +14,15 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from connectors.admin_units import ProvinceDirectory, default_directory, era_on
 from connectors.batches import Problem
+from connectors.provincial.programme_codes import (
+    PART_NAMES,
+    RegimeCheck,
+    file_regime,
+    label_code,
+    project_code,
+    regime_of_period,
+    subproject_code,
+)
 from connectors.provincial.reconcile import AMOUNT_COLUMNS, reconcile
 from connectors.provincial.schema import (
     LINE_SCHEMA,
@@ -49,8 +58,6 @@ _CENTRAL = re.compile(
 _LOCAL = re.compile(
     r"\b(ngan sach dia phuong|ns dia phuong|nsdp|von dia phuong|ngan sach tinh|nguon dp|von dp)\b"
 )
-_PROJECT_LABEL = re.compile(r"^du an (\d+)\b")
-_SUBPROJECT_LABEL = re.compile(r"^(tieu du an|tda) ?(\d+)\b")
 FOOTER = re.compile(
     r"\b(nguoi lap bieu|nguoi lap|kt chu tich|chu tich|pho chu tich|thu truong|giam doc|"
     r"truong ban|xac nhan|noi nhan|ky ten|ky ghi ro ho ten)\b|\bngay \d* ?thang \d* ?nam\b"
@@ -108,7 +115,7 @@ def read_form01(
     unit_label, unit_vnd = unit
     sender, province = find_sender(above, directory, period, fail)
 
-    reader = _TableReader(sheet_name, header, unit_vnd)
+    reader = _TableReader(sheet_name, header, unit_vnd, period)
     reader.read(grid)
     lines = pa.Table.from_pylist(reader.lines, schema=LINE_SCHEMA)
     tolerance = max(1, unit_vnd // 10**reader.decimals)
@@ -474,14 +481,18 @@ def find_sender(
 class _TableReader:
     """Walks the data rows once, keeping the hierarchy told by STT and labels."""
 
-    def __init__(self, sheet: str, header: _Header, unit_vnd: int) -> None:
+    def __init__(self, sheet: str, header: _Header, unit_vnd: int, period: Period) -> None:
         self.sheet, self.header, self.unit_vnd = sheet, header, unit_vnd
         self.lines: list[dict[str, Any]] = []
         self.problems: list[Problem] = []
         self.rows_read = 0
         self.decimals = 0
         self._source: tuple[str | None, int | None] = (None, None)
-        self._project: tuple[int | None, int | None] = (None, None)  # number, row
+        self._project: tuple[int | None, int | None, str | None] = (None, None, None)
+        # the regime numbered rows are in: the one the table's labels name, else the period's
+        self._period_regime = regime_of_period(period)
+        self._labels_regime: str | None = None
+        self._regimes = RegimeCheck(period, sheet)
         self._subs_seen = 0
         self._keys: dict[tuple[Any, ...], int] = {}
 
@@ -489,6 +500,9 @@ class _TableReader:
         self.problems.append(Problem(reason, self.sheet, row, check, blocking))
 
     def read(self, grid: list[list[Any]]) -> None:
+        self._labels_regime = file_regime(
+            [_cell(row, self.header.label) for row in grid[self.header.data_row :]]
+        )
         may_be_numbers = True
         for index in range(self.header.data_row, len(grid)):
             row = grid[index]
@@ -553,7 +567,7 @@ class _TableReader:
     ) -> None:
         stt = _cell(row, self.header.stt) if self.header.stt is not None else ""
         label = _cell(row, self.header.label)
-        kind, source, number, sub = _classify(stt, label)
+        kind, source, number, sub, regime = _classify(stt, label)
         if kind is None:
             if fold(label).startswith("trong do") and not has_amount:
                 return
@@ -578,7 +592,7 @@ class _TableReader:
             **amounts,
         }
         if kind == "grand_total":
-            self._source, self._project = (None, None), (None, None)
+            self._source, self._project = (None, None), (None, None, None)
         elif kind == "budget_source":
             if source is None:
                 self.problem(
@@ -586,41 +600,66 @@ class _TableReader:
                     f"nguồn vốn {stt} {label[:60]!r} không phải ngân sách trung ương hay địa "
                     "phương / the budget source is neither central nor local",
                 )
-            self._source, self._project = (source, excel_row), (None, None)
+            self._source, self._project = (source, excel_row), (None, None, None)
             line["budget_source"] = source
         elif kind == "project":
-            self._project, self._subs_seen = (number, excel_row), 0
+            by_period = regime is None and self._labels_regime is None
+            regime = regime or self._labels_regime or self._period_regime
+            assert number is not None  # a project row always has its number
+            self._project, self._subs_seen = (number, excel_row, regime), 0
             line.update(
                 budget_source=self._source[0],
                 parent_source_row=self._source[1],
-                project_code=f"DA{number}",
+                project_code=project_code(regime, number),
             )
-        else:
-            project_number, project_row = self._project
-            if sub and sub[0] is not None and sub[0] != project_number:
-                if project_number is not None:
-                    self.problem(
-                        excel_row,
-                        f"tiểu dự án {sub[0]}.{sub[1]} nằm dưới Dự án {project_number} / "
-                        f"sub-project {sub[0]}.{sub[1]} is listed under Dự án {project_number}",
-                    )
-                project_number, project_row = sub[0], None
-            if project_number is None:
-                self.problem(
-                    excel_row,
-                    "tiểu dự án không nằm dưới dự án nào / a sub-project outside any project",
-                )
-                return
-            self._subs_seen += 1
-            sub_number = sub[1] if sub and sub[1] is not None else self._subs_seen
-            line.update(
-                budget_source=self._source[0],
-                parent_source_row=project_row or self._source[1],
-                project_code=f"DA{project_number}",
-                subproject_code=f"DA{project_number}.{sub_number}",
-            )
+            self._check_regime(line["project_code"], excel_row, by_period)
+        elif not self._subproject(line, excel_row, sub, regime):
+            return
         self._check_duplicate(line)
         self.lines.append(line)
+
+    def _subproject(
+        self,
+        line: dict[str, Any],
+        excel_row: int,
+        sub: tuple[int | None, int | None] | None,
+        regime: str | None,
+    ) -> bool:
+        """Fill a sub-project row's codes from the project above it (or its own STT `3.1`);
+        False when it belongs to no project."""
+        project_number, project_row, project_regime = self._project
+        by_period = regime is None and project_regime is None and self._labels_regime is None
+        regime = regime or project_regime or self._labels_regime or self._period_regime
+        project_vi, sub_vi, project_en, sub_en = PART_NAMES[regime]
+        if sub and sub[0] is not None and sub[0] != project_number:
+            if project_number is not None:
+                self.problem(
+                    excel_row,
+                    f"{sub_vi} {sub[0]}.{sub[1]} nằm dưới {project_vi} {project_number} / "
+                    f"{sub_en} {sub[0]}.{sub[1]} is listed under {project_vi} {project_number}",
+                )
+            project_number, project_row = sub[0], None
+        if project_number is None:
+            self.problem(
+                excel_row,
+                f"{sub_vi} không nằm dưới {project_vi.lower()} nào / a {sub_en} outside any "
+                f"{project_en}",
+            )
+            return False
+        self._subs_seen += 1
+        sub_number = sub[1] if sub and sub[1] is not None else self._subs_seen
+        line.update(
+            budget_source=self._source[0],
+            parent_source_row=project_row or self._source[1],
+            project_code=project_code(regime, project_number),
+            subproject_code=subproject_code(regime, project_number, sub_number),
+        )
+        self._check_regime(line["subproject_code"], excel_row, by_period)
+        return True
+
+    def _check_regime(self, code: str, excel_row: int, by_period: bool) -> None:
+        if problem := self._regimes.check(code, excel_row, by_period=by_period):
+            self.problems.append(problem)
 
     def _check_duplicate(self, line: dict[str, Any]) -> None:
         key = (
@@ -659,16 +698,26 @@ class _TableReader:
             ln["is_leaf"] = ln["source_row"] not in parents
 
 
-def _classify(
-    stt: str, label: str
-) -> tuple[str | None, str | None, int | None, tuple[int | None, int | None] | None]:
-    """(line_kind, budget source, project number, (project, sub-project) numbers) of a row."""
+_Kind = tuple[str | None, str | None, int | None, tuple[int | None, int | None] | None, str | None]
+
+
+def _classify(stt: str, label: str) -> _Kind:
+    """(line_kind, budget source, project number, (project, sub-project) numbers, programme
+    regime) of a row; the regime is None unless the label names it (`Dự án 3`, `Hợp phần 2`)."""
     fs, fl = fold(stt), fold(label)
-    if match := _PROJECT_LABEL.match(fl):
-        return "project", None, int(match[1]), None
-    if match := _SUBPROJECT_LABEL.match(fl):
+    if named := label_code(label):
+        if named.kind == "project":
+            return "project", None, named.project, None, named.regime
         numbered = re.fullmatch(r"(\d+)[.,](\d+)", stt)
-        return "subproject", None, None, (int(numbered[1]) if numbered else None, int(match[2]))
+        project = named.project or (int(numbered[1]) if numbered else None)
+        return "subproject", None, None, (project, named.sub), named.regime
+    kind, source, number, sub = _classify_by_stt(stt, fs, fl)
+    return kind, source, number, sub, None
+
+
+def _classify_by_stt(
+    stt: str, fs: str, fl: str
+) -> tuple[str | None, str | None, int | None, tuple[int | None, int | None] | None]:
     sources = {s for s, rx in (("central", _CENTRAL), ("local", _LOCAL)) if rx.search(fl)}
     if _TOTAL_WORDS.match(fl) and len(sources) != 1:
         return "grand_total", None, None, None
