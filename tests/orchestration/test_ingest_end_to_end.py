@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.home import Home
+from tests.orchestration.reports_in_2026_codes import assert_reached_the_marts, write_reports
 from warehouse.connection import connect
 from warehouse.snapshots import current_snapshot
 
@@ -30,9 +31,15 @@ def test_ingest_reproduces_the_truth_of_the_lao_cai_example(shared, tmp_path):
     (elsewhere / "orchestration" / "__init__.py").write_text("raise SystemExit('wrong code')\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MTQG_", "DAGSTER_"))}
     env.update(MTQG_HOME=str(home), MTQG_PSEUDONYM_KEY="a-key-for-tests-only")
+    (tmp_path / "2026").mkdir()
+    in_2026_codes = write_reports(tmp_path / "2026")  # Hợp phần rows, HP codes: the same run
 
     done = subprocess.run(
-        [str(MTQG), "ingest", *(os.path.relpath(p, elsewhere) for p in (example, beneficiaries))],
+        [
+            str(MTQG),
+            "ingest",
+            *(os.path.relpath(p, elsewhere) for p in (example, beneficiaries, *in_2026_codes)),
+        ],
         cwd=elsewhere,
         env=env,
         capture_output=True,
@@ -57,11 +64,15 @@ def test_ingest_reproduces_the_truth_of_the_lao_cai_example(shared, tmp_path):
         rows = con.execute(
             "select budget_source, project_code, subproject_code, capital_type, planned_vnd, "
             "disbursed_vnd, province_code, province_code_as_reported, admin_era, period "
-            "from marts.fct_capital_progress"
+            "from marts.fct_capital_progress where period = ?",
+            [truth["period"]],
         ).fetchall()
         report_rows = con.execute(
-            "select count(*) from marts.rpt_progress_by_province where province_code = '15'"
+            "select count(*) from marts.rpt_progress_by_province "
+            "where province_code = '15' and period = ?",
+            [truth["period"]],
         ).fetchone()[0]
+        all_facts = con.execute("select count(*) from marts.fct_capital_progress").fetchone()[0]
     leaves = sorted((r[0], r[1], r[2] or "", r[3], r[4], r[5]) for r in rows)
     expected = sorted(
         (
@@ -91,10 +102,11 @@ def test_ingest_reproduces_the_truth_of_the_lao_cai_example(shared, tmp_path):
     # the run published the snapshot analysts read: the mart as in the warehouse, no pseudonyms
     snapshot = current_snapshot(Home.resolve(home))
     assert "✓ published/snapshot" in output
-    assert snapshot.tables["marts.fct_capital_progress"]["rows"] == len(rows)
+    assert snapshot.tables["marts.fct_capital_progress"]["rows"] == all_facts
     assert "marts.fct_beneficiary_support" not in snapshot.tables
     assert snapshot.manifest["run_id"] and snapshot.manifest["dbt_version"]
     assert list((home / "landing" / "inbox").glob("*/*/*.xlsx"))
+    assert_reached_the_marts(home, output)
 
 
 def _assert_beneficiaries_pseudonymised(home, beneficiaries, output: str):

@@ -1,25 +1,21 @@
 """A 2026-Q1 Form 01 written in the 2026–2035 programme's components (Hợp phần 1 with its
-sub-components, Hợp phần 2) and a 2026-Q1 portal CSV in HP codes travel through `mtqg ingest`
-— reader, raw, gate, dbt — to `fct_capital_progress`, `rpt_progress_by_province` and the
-2026–2035 reading of the figures, to the đồng."""
+sub-components, Hợp phần 2) and a 2026-Q1 portal CSV in HP codes, and what must become of them
+through `mtqg ingest` — reader, raw, gate, dbt — in `fct_capital_progress`,
+`rpt_progress_by_province` and the 2026–2035 reading of the figures, to the đồng.
+
+The ingest end-to-end test (`test_ingest_end_to_end.py`) sends them with its own files in one
+run: a run of the whole pipeline of their own would cost a minute of the suite."""
 
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 import xlsxwriter
 
 from warehouse.connection import connect
 
-MTQG = Path(sys.executable).parent / "mtqg"
 SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "programme_2026_2035.csv"
-
-pytestmark = pytest.mark.slow  # one `mtqg ingest`: the whole pipeline, dbt build included
 
 HP1_AMOUNTS = [500.5, 300, 200.5, 150.25, 100, 50.25]  # triệu đồng, as the province writes
 HP2_AMOUNTS = [300, 200, 100, 100, 80, 20]
@@ -71,42 +67,36 @@ def _write_form01(path: Path) -> Path:
     return path
 
 
-def test_2026_reports_in_hp_codes_reach_the_marts_to_the_dong(tmp_path):
-    form01 = _write_form01(tmp_path / "bieu01_tuyen_quang_2026_q1.xlsx")
-    portal = tmp_path / "portal_2026_q1.csv"
+def write_reports(folder: Path) -> list[Path]:
+    """The Form 01 and the CSV, written into `folder`."""
+    form01 = _write_form01(folder / "bieu01_tuyen_quang_2026_q1.xlsx")
+    portal = folder / "portal_2026_q1.csv"
     portal.write_text(CSV, encoding="utf-8")
-    home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MTQG_", "DAGSTER_"))}
-    env.update(MTQG_HOME=str(home), MTQG_PSEUDONYM_KEY="a-key-for-tests-only")
+    return [form01, portal]
 
-    done = subprocess.run(
-        [str(MTQG), "ingest", str(form01), str(portal)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = done.stdout + done.stderr
 
-    assert done.returncode == 0, output[-3000:]
+def assert_reached_the_marts(home: Path, output: str) -> None:
+    """Both accepted, and every figure in the marts to the đồng (2026-Q1 rows only: the run
+    carries other reports too)."""
     assert "bieu01_tuyen_quang_2026_q1.xlsx: accepted" in output, output[-3000:]
     assert "portal_2026_q1.csv: accepted" in output, output[-3000:]
     with connect(home / "warehouse.duckdb", read_only=True) as con:
         facts = con.execute(
             "select province_code, period, project_code, coalesce(subproject_code, ''), "
             "budget_source, capital_type, planned_vnd, disbursed_vnd, disbursed_in_period_vnd "
-            "from marts.fct_capital_progress order by all"
+            "from marts.fct_capital_progress where period = '2026-Q1' order by all"
         ).fetchall()
         table = con.execute(
             "select province_code, period, project_code, project_name_vi, planned_central_vnd, "
             "planned_local_vnd, planned_vnd, disbursed_vnd from marts.rpt_progress_by_province "
-            "order by province_code, project_code"
+            "where period = '2026-Q1' order by province_code, project_code"
         ).fetchall()
         in_2026_codes = con.execute(
             "select province_code, component_code, programme_code_2026, "
             "bool_and(is_reported_in_2026_codes), "
             "sum(amount_vnd) from marts.mart_figures_2026_structure "
             "where measure = 'planned_vnd' and report = 'rpt_progress_by_province' "
+            "and period = '2026-Q1' "
             "group by all order by all"
         ).fetchall()
 
