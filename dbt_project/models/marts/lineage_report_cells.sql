@@ -43,39 +43,27 @@ report_periods as (
 
 -- the ministry's records a report sums: annual capital plans and treasury payments, by year
 ministry as (
-    select
-        'plan' as record_kind,
-        plan_year as record_year,
-        amount_vnd,
-        province_code,
-        project_code,
-        subproject_code,
-        budget_source,
-        capital_type,
-        province_code_as_reported,
-        admin_era,
-        batch_id,
-        source_file_sha256,
-        source_page,
-        source_record_id
-    from plans
-    union all
-    select
-        'treasury' as record_kind,
-        disbursement_year as record_year,
-        amount_vnd,
-        province_code,
-        project_code,
-        subproject_code,
-        budget_source,
-        capital_type,
-        province_code_as_reported,
-        admin_era,
-        batch_id,
-        source_file_sha256,
-        source_page,
-        source_record_id
-    from treasury
+    {%- for relation, record_kind, year in [
+        ('plans', 'plan', 'plan_year'), ('treasury', 'treasury', 'disbursement_year')
+    ] %}
+        select
+            '{{ record_kind }}' as record_kind,
+            {{ year }} as record_year,
+            amount_vnd,
+            province_code,
+            project_code,
+            subproject_code,
+            budget_source,
+            capital_type,
+            province_code_as_reported,
+            admin_era,
+            batch_id,
+            source_file_sha256,
+            source_page,
+            source_record_id
+        from {{ relation }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 -- The measures of the reports that sum provincial report rows: the amount summed (`amount_of`),
