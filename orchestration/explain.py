@@ -29,12 +29,25 @@ COLUMNS = (
 def explain(
     province: Annotated[str, typer.Argument(help="Province, 2025 code (e.g. 51); '-' for none.")],
     period: Annotated[str, typer.Argument(help="Period as the report shows it: 2025-Q3, 2025 …")],
-    project: Annotated[str, typer.Argument(help="Project (DA1 …; HP2 … with --structure 2026).")],
+    project: Annotated[
+        str,
+        typer.Argument(
+            help="Code of the cell: project (DA1 …), sub-project in rpt_progress_by_subproject, "
+            "'-' for none (national and per-province totals); HP2 … with --structure 2026."
+        ),
+    ],
     measure: Annotated[
         str, typer.Argument(help="Column of the cell: planned_vnd, disbursed_vnd …")
     ],
     report: Annotated[
-        str, typer.Option("--report", help="The report table the cell is in.")
+        str,
+        typer.Option(
+            "--report",
+            help="The report table the cell is in: rpt_progress_by_province, "
+            "rpt_progress_by_province_period, rpt_progress_by_subproject, rpt_national_summary, "
+            "mart_programme_progress (period = year), fct_donor_transactions, "
+            "fct_beneficiary_support.",
+        ),
     ] = "rpt_progress_by_province",
     structure: Annotated[
         str, typer.Option("--structure", help="1719 (phase I codes) or 2026 (2026–2035 codes).")

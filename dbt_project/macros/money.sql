@@ -9,17 +9,19 @@
     cast(round(cast({{ amount }} as numeric(38, 10)) * cast({{ rate }} as numeric(38, 10))) as bigint)
 {%- endmacro %}
 
-{#- Integer parts of `amount` by `share` that add up exactly to `amount` within each `partition`
-    (largest remainder): a split commune's figures sum back to the original. -#}
+{#- Integer parts of `amount` by `share`, largest remainder within each `partition` (the rows
+    one amount is split into; `order_by` breaks ties): the parts add up exactly to the amount
+    times the partition's shares, rounded once (to the amount itself when the shares make 1),
+    where rounding each part alone can lose or add a đồng. A split commune's figures sum back
+    to the original, a donor transaction's project shares to the transaction. -#}
 {% macro apportion_integer(amount, share, partition, order_by) -%}
     cast(floor({{ amount }} * {{ share }}) as bigint)
     + case
         when row_number() over (
             partition by {{ partition }}
             order by {{ amount }} * {{ share }} - floor({{ amount }} * {{ share }}) desc, {{ order_by }}
-        ) <= {{ amount }} - sum(cast(floor({{ amount }} * {{ share }}) as bigint)) over (
-            partition by {{ partition }}
-        )
+        ) <= cast(round({{ amount }} * sum({{ share }}) over (partition by {{ partition }})) as bigint)
+        - sum(cast(floor({{ amount }} * {{ share }}) as bigint)) over (partition by {{ partition }})
             then 1
         else 0
     end

@@ -52,34 +52,31 @@ leaves as (
         facts.capital_type
 ),
 
+-- one row per leaf × measure
+measures as (
+    select measures.* from (values ('planned_vnd'), ('disbursed_vnd')) as measures (measure)
+),
+
 final as (
     select
-        batch_id,
-        admin_era,
-        province_code_as_reported,
-        province_code,
-        period,
-        project_code,
-        subproject_code,
-        budget_source,
-        capital_type,
-        'planned_vnd' as measure,
-        cast(planned_vnd as bigint) as value_vnd
+        leaves.batch_id,
+        leaves.admin_era,
+        leaves.province_code_as_reported,
+        leaves.province_code,
+        leaves.period,
+        leaves.project_code,
+        leaves.subproject_code,
+        leaves.budget_source,
+        leaves.capital_type,
+        measures.measure,
+        cast(
+            case measures.measure
+                when 'planned_vnd' then leaves.planned_vnd
+                when 'disbursed_vnd' then leaves.disbursed_vnd
+            end as bigint
+        ) as value_vnd
     from leaves
-    union all
-    select
-        batch_id,
-        admin_era,
-        province_code_as_reported,
-        province_code,
-        period,
-        project_code,
-        subproject_code,
-        budget_source,
-        capital_type,
-        'disbursed_vnd' as measure,
-        cast(disbursed_vnd as bigint) as value_vnd
-    from leaves
+    cross join measures
 )
 
 select * from final

@@ -75,6 +75,12 @@ other_channel as (
 transactions as (
     select
         accepted_transactions.*,
+        accepted_transactions.iati_identifier
+        || '|' || accepted_transactions.transaction_type_code
+        || '|' || cast(accepted_transactions.transaction_date as varchar)
+        || '|' || cast(accepted_transactions.amount_original as varchar)
+        || '|' || accepted_transactions.currency_original
+        || '|' || cast(accepted_transactions.occurrence as varchar) as transaction_key,
         exists(
             select 1 from other_channel
             where
@@ -104,14 +110,11 @@ activities as (
     group by iati_identifier
 ),
 
+-- a transaction's project shares are apportioned in whole đồng, largest remainder, so the
+-- parts add up to the transaction (to its mapped share of it when the shares make less than 1)
 final as (
     select
-        transactions.iati_identifier
-        || '|' || transactions.transaction_type_code
-        || '|' || cast(transactions.transaction_date as varchar)
-        || '|' || cast(transactions.amount_original as varchar)
-        || '|' || transactions.currency_original
-        || '|' || cast(transactions.occurrence as varchar) as transaction_key,
+        transactions.transaction_key,
         transactions.iati_identifier,
         activities.reporting_org_ref,
         transactions.transaction_type_code,
@@ -130,8 +133,10 @@ final as (
         transactions.amount_vnd,
         mapping.project_code,
         mapping.share as project_share,
-        cast(round(transactions.amount_vnd * mapping.share) as bigint)
-            as project_amount_vnd,
+        {{ apportion_integer(
+            'transactions.amount_vnd', 'mapping.share', 'transactions.transaction_key',
+            'mapping.project_code'
+        ) }} as project_amount_vnd,
         transactions.channel,
         transactions.is_in_both_channels,
         transactions.batch_id,

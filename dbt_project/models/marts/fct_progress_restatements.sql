@@ -42,23 +42,18 @@ submissions as (
 sequenced as (
     select
         submissions.*,
-        lag(submissions.batch_id) over (
-            partition by submissions.admin_era, submissions.province_code_as_reported, submissions.period
-            order by submissions.loaded_at, submissions.batch_id
-        ) as old_batch_id,
-        lag(submissions.source_name) over (
-            partition by submissions.admin_era, submissions.province_code_as_reported, submissions.period
-            order by submissions.loaded_at, submissions.batch_id
-        ) as old_source_name,
-        lag(submissions.loaded_at) over (
-            partition by submissions.admin_era, submissions.province_code_as_reported, submissions.period
-            order by submissions.loaded_at, submissions.batch_id
-        ) as old_loaded_at,
+        lag(submissions.batch_id) over succession as old_batch_id,
+        lag(submissions.source_name) over succession as old_source_name,
+        lag(submissions.loaded_at) over succession as old_loaded_at,
         row_number() over (
             partition by submissions.admin_era, submissions.province_code_as_reported, submissions.period
             order by submissions.loaded_at desc, submissions.batch_id desc
         ) = 1 as is_in_force
     from submissions
+    window succession as (
+        partition by submissions.admin_era, submissions.province_code_as_reported, submissions.period
+        order by submissions.loaded_at, submissions.batch_id
+    )
 ),
 
 pairs as (
@@ -66,34 +61,11 @@ pairs as (
     where old_batch_id is not null
 ),
 
-new_leaves as (
-    select
-        pairs.batch_id as pair_batch_id,
-        leaves.*
-    from pairs
-    inner join leaves
-        on
-            pairs.batch_id = leaves.batch_id
-            and pairs.admin_era = leaves.admin_era
-            and pairs.province_code_as_reported = leaves.province_code_as_reported
-            and pairs.period = leaves.period
-),
-
-old_leaves as (
-    select
-        pairs.batch_id as pair_batch_id,
-        leaves.*
-    from pairs
-    inner join leaves
-        on
-            pairs.old_batch_id = leaves.batch_id
-            and pairs.admin_era = leaves.admin_era
-            and pairs.province_code_as_reported = leaves.province_code_as_reported
-            and pairs.period = leaves.period
-),
-
 compared as (
-    {{ compare_submission_leaves('new_leaves', 'old_leaves', 'pair_batch_id', 'new', 'old') }}
+    {{ compare_submission_leaves(
+        'leaves', new=('pairs', 'batch_id'), old=('pairs', 'old_batch_id'), pair='batch_id',
+        pair_as='pair_batch_id', new_as='new', old_as='old'
+    ) }}
 ),
 
 final as (
@@ -110,13 +82,8 @@ final as (
         compared.measure,
         compared.old_value_vnd,
         compared.new_value_vnd,
-        cast(coalesce(compared.new_value_vnd, 0) - coalesce(compared.old_value_vnd, 0) as bigint)
-            as change_vnd,
-        case
-            when compared.old_value_vnd is null then 'added'
-            when compared.new_value_vnd is null then 'removed'
-            else 'changed'
-        end as change_kind,
+        compared.change_vnd,
+        compared.change_kind,
         pairs.old_batch_id,
         pairs.old_source_name,
         pairs.old_loaded_at,
@@ -133,7 +100,6 @@ final as (
             and compared.province_code_as_reported = pairs.province_code_as_reported
             and compared.period = pairs.period
     left join provinces on compared.province_code = provinces.province_code_2025
-    where coalesce(compared.new_value_vnd, 0) <> coalesce(compared.old_value_vnd, 0)
 )
 
 select * from final

@@ -43,7 +43,7 @@ apportioned as (
         {{ apportion_integer(
             'targets.amount_vnd',
             'targets.crosswalk_share',
-            'targets.report, targets.measure, targets.source_key',
+            'targets.report, targets.measure, targets.period, targets.source_key',
             'targets.programme_code_2026'
         ) }} as amount_2026_vnd
     from targets

@@ -41,43 +41,8 @@ plan_totals as (
     group by project_code, province_code, plan_year
 ),
 
-progress_years as (
-    select
-        progress.*,
-        cast(extract(year from progress.period_end_date) as integer) as progress_year
-    from progress
-),
-
--- The allocation and the year-to-date disbursement of a reporting unit are read from its latest
--- report of the year. In the year of the reform a 2025 province's reports carry the year to date
--- of the old provinces it absorbed: once it has reported, their reports of that year no longer
--- count (they would count H1 twice).
-year_eras as (
-    select
-        province_code,
-        progress_year,
-        max(admin_era) as admin_era
-    from progress_years
-    group by province_code, progress_year
-),
-
-latest_reports as (
-    select
-        progress_years.admin_era,
-        progress_years.province_code_as_reported,
-        progress_years.progress_year,
-        max(progress_years.period_end_date) as period_end_date
-    from progress_years
-    inner join year_eras
-        on
-            progress_years.province_code = year_eras.province_code
-            and progress_years.progress_year = year_eras.progress_year
-            and progress_years.admin_era = year_eras.admin_era
-    group by
-        progress_years.admin_era,
-        progress_years.province_code_as_reported,
-        progress_years.progress_year
-),
+-- each report row with the year it counts in: a reporting unit's latest report of the year
+{{ progress_in_year('progress', 'progress_years') }},
 
 report_totals as (
     select
@@ -89,12 +54,7 @@ report_totals as (
         max(progress_years.period_end_date) as reported_to_date,
         count(distinct progress_years.province_code_as_reported) as reporting_units
     from progress_years
-    inner join latest_reports
-        on
-            progress_years.admin_era = latest_reports.admin_era
-            and progress_years.province_code_as_reported = latest_reports.province_code_as_reported
-            and progress_years.progress_year = latest_reports.progress_year
-            and progress_years.period_end_date = latest_reports.period_end_date
+    where progress_years.is_counted_in_year
     group by progress_years.project_code, progress_years.province_code, progress_years.progress_year
 ),
 

@@ -40,39 +40,24 @@ held_reports as (
             and leaves.period = signoff.period
 ),
 
-held_side as (
+-- the approved batch of each held report's reporting unit
+approved_reports as (
     select
-        held_reports.held_batch_id,
-        leaves.*
-    from held_reports
-    inner join leaves
-        on
-            held_reports.held_batch_id = leaves.batch_id
-            and held_reports.admin_era = leaves.admin_era
-            and held_reports.province_code_as_reported = leaves.province_code_as_reported
-            and held_reports.period = leaves.period
-),
-
-approved_side as (
-    select
-        held_reports.held_batch_id,
-        leaves.*
+        held_reports.*,
+        approved_batches.batch_id as approved_batch_id
     from held_reports
     inner join approved_batches
         on
             held_reports.approval_event_id = approved_batches.event_id
             and held_reports.admin_era = approved_batches.admin_era
             and held_reports.province_code_as_reported = approved_batches.province_code_as_reported
-    inner join leaves
-        on
-            approved_batches.batch_id = leaves.batch_id
-            and held_reports.admin_era = leaves.admin_era
-            and held_reports.province_code_as_reported = leaves.province_code_as_reported
-            and held_reports.period = leaves.period
 ),
 
 compared as (
-    {{ compare_submission_leaves('held_side', 'approved_side', 'held_batch_id', 'held', 'approved') }}
+    {{ compare_submission_leaves(
+        'leaves', new=('held_reports', 'held_batch_id'), old=('approved_reports', 'approved_batch_id'),
+        pair='held_batch_id', pair_as='held_batch_id', new_as='held', old_as='approved'
+    ) }}
 ),
 
 final as (
@@ -91,16 +76,10 @@ final as (
         compared.approved_batch_id,
         compared.approved_value_vnd,
         compared.held_value_vnd,
-        cast(coalesce(compared.held_value_vnd, 0) - coalesce(compared.approved_value_vnd, 0) as bigint)
-            as difference_vnd,
-        case
-            when compared.approved_value_vnd is null then 'added'
-            when compared.held_value_vnd is null then 'removed'
-            else 'changed'
-        end as change_kind
+        compared.change_vnd as difference_vnd,
+        compared.change_kind
     from compared
     left join batch_status on compared.held_batch_id = batch_status.batch_id
-    where coalesce(compared.held_value_vnd, 0) <> coalesce(compared.approved_value_vnd, 0)
 )
 
 select * from final
