@@ -28,11 +28,11 @@ def _when(day: int, hour: int = 8, minute: int = 0) -> datetime:
     return at(day, hour, minute)
 
 
-def _batch(batch_id, dataset, when, kind, source=None, name=None, rows=1) -> dict:
+def _batch(batch_id, dataset, at, kind, source=None, name=None, rows=1) -> dict:
     return batch(
         batch_id,
         dataset,
-        when,
+        at,
         kind,
         source=source,
         name=name or batch_id,
@@ -41,16 +41,16 @@ def _batch(batch_id, dataset, when, kind, source=None, name=None, rows=1) -> dic
     )
 
 
-def _status(row: dict, status: str) -> dict:
+def _status(batch: dict, status: str) -> dict:
     return verdict(
-        row["batch_id"],
+        batch["batch_id"],
         status,
-        row["loaded_at"],
-        dataset=row["dataset"],
-        source=row["source"],
+        batch["loaded_at"],
+        dataset=batch["dataset"],
+        source=batch["source"],
         reasons=None if status == "accepted" else "sheet Bieu01: một lý do",
-        name=row["original_name"],
-        sha=row["source_file_sha256"],
+        name=batch["original_name"],
+        sha=batch["source_file_sha256"],
     )
 
 
