@@ -4,16 +4,13 @@ tables): the two deliveries of test_warehouse_builds plus household lists, centr
 
 from __future__ import annotations
 
-import os
-import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
+from tests.dbt.raw_builder import PROJECT, WAREHOUSE, dbt
 from tests.dbt.test_warehouse_builds import (
-    DBT,
-    PROJECT,
     _accepted,
     _batch,
     _report_line,
@@ -240,28 +237,14 @@ def build_outputs(tmp: Path, project: Path | None = None) -> Path:
 def build_models(tmp: Path, path: Path, project: Path | None = None, select: str = OUTPUTS) -> None:
     """Seeds and models only: the models' data tests run in test_warehouse_builds' whole-project
     builds (DuckDB and PostgreSQL)."""
-    project = project or PROJECT
-    done = subprocess.run(
-        [
-            str(DBT),
-            "build",
-            "--select",
-            select,
-            "--exclude",
-            "resource_type:test",
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        cwd=project,
-        env={**os.environ, "MTQG_WAREHOUSE": str(path), "MTQG_DBT_TARGET": "duckdb"},
-        capture_output=True,
-        text=True,
-        timeout=600,
+    env = {} if path == tmp / WAREHOUSE else {"MTQG_WAREHOUSE": str(path)}
+    dbt(
+        tmp,
+        "build",
+        "--select",
+        select,
+        "--exclude",
+        "resource_type:test",
+        env=env,
+        project=project or PROJECT,
     )
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]

@@ -9,49 +9,49 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from test_warehouse_builds import _dbt, _insert, _report_line, _transaction
 
-from warehouse.tables import ensure_tables
+from tests.dbt.raw_builder import at, batch, dbt, make_warehouse, report_line, transaction, verdict
+from tests.dbt.test_warehouse_builds import _dbt, _insert, _report_line, _transaction
+
+__all__ = ["_dbt", "_insert", "_report_line", "_transaction"]  # imported from here too
 
 pytestmark = pytest.mark.slow  # one dbt build of the whole project, shared by the module (~35 s)
 
 
 def _when(day: int, hour: int = 8, minute: int = 0) -> datetime:
-    return datetime(2026, 4, day, hour, minute, tzinfo=UTC)
+    return at(day, hour, minute)
 
 
 def _batch(batch_id, dataset, at, kind, source=None, name=None, rows=1) -> dict:
-    return {
-        "batch_id": batch_id,
-        "source": source or kind,
-        "source_kind": kind,
-        "dataset": dataset,
-        "source_file_sha256": f"sha-{batch_id}",
-        "original_name": name or batch_id,
-        "rows_read": rows,
-        "rows_loaded": rows,
-        "loaded_at": at,
-    }
+    return batch(
+        batch_id,
+        dataset,
+        at,
+        kind,
+        source=source,
+        name=name or batch_id,
+        sha=f"sha-{batch_id}",
+        rows=rows,
+    )
 
 
 def _status(batch: dict, status: str) -> dict:
-    return {
-        "batch_id": batch["batch_id"],
-        "source": batch["source"],
-        "dataset": batch["dataset"],
-        "source_file_sha256": batch["source_file_sha256"],
-        "original_name": batch["original_name"],
-        "status": status,
-        "reasons": None if status == "accepted" else "sheet Bieu01: một lý do",
-        "loaded_at": batch["loaded_at"],
-        "gated_at": batch["loaded_at"],
-    }
+    return verdict(
+        batch["batch_id"],
+        status,
+        batch["loaded_at"],
+        dataset=batch["dataset"],
+        source=batch["source"],
+        reasons=None if status == "accepted" else "sheet Bieu01: một lý do",
+        name=batch["original_name"],
+        sha=batch["source_file_sha256"],
+    )
 
 
 def _plan(record_id, amount, day, batch_id) -> dict:
@@ -86,13 +86,13 @@ def _activity(identifier: str, batch_id: str) -> dict:
 
 
 def _tx(identifier, index, type_code, value, batch_id) -> dict:
-    row = _transaction(identifier, index, type_code, date(2024, 7, 9), value, "VND", batch_id)
+    row = transaction(identifier, index, type_code, date(2024, 7, 9), value, "VND", batch_id)
     return {**row, "source_file_sha256": f"sha-{batch_id}"}
 
 
 def _line(batch_id, era, code, period, end, project, row, plan, paid) -> dict:
     code_2025 = {("2008", "62"): "51", ("2008", "51"): "51"}.get((era, code), code)
-    line = _report_line(batch_id, era, code, code_2025, period, end, project, None, row, plan, paid)
+    line = report_line(batch_id, era, code, code_2025, period, end, project, None, row, plan, paid)
     return {**line, "source_file_sha256": f"sha-{batch_id}"}
 
 
@@ -304,11 +304,8 @@ def delivery() -> dict[str, list[dict]]:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("figures")
-    path = tmp / "warehouse.duckdb"
-    with duckdb.connect(str(path)) as con:
-        ensure_tables(con)
-        _insert(con, delivery())
-    _dbt(tmp, "build", env={"MTQG_WAREHOUSE": str(path), "MTQG_DBT_TARGET": "duckdb"})
+    path = make_warehouse(tmp, delivery())
+    dbt(tmp, "build")
     return path
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_warehouse_builds import _at, _batch, _dbt, _insert, _report_line, first_delivery
 
 from connectors.kinds.iati_files import IatiFilesSource
 from connectors.landing import LandedFile
+from tests.dbt.raw_builder import WAREHOUSE, dbt
+from tests.dbt.test_warehouse_builds import _at, _batch, _insert, _report_line, first_delivery
 from warehouse.loading import load_landed_file
 from warehouse.tables import ensure_tables
 
@@ -204,7 +205,7 @@ def _accepted_first_delivery() -> dict[str, list[dict]]:
 def built(tmp_path_factory):
     """One warehouse holding all three cases, built once by `dbt build` (models and tests)."""
     tmp = tmp_path_factory.mktemp("never_stopped")
-    path = tmp / "warehouse.duckdb"
+    path = tmp / WAREHOUSE
     with duckdb.connect(str(path)) as con:
         ensure_tables(con)
         for delivery in (
@@ -216,7 +217,7 @@ def built(tmp_path_factory):
             _insert(con, delivery)
         donor_batch = load_donor_file_without_identifier(con, tmp)
     # _dbt asserts the build succeeded: no model and no data test failed.
-    _dbt(tmp, "build", env={"MTQG_WAREHOUSE": str(path), "MTQG_DBT_TARGET": "duckdb"})
+    dbt(tmp, "build")
     with duckdb.connect(str(path), read_only=True) as con:
         yield con, donor_batch
 

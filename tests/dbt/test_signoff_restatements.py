@@ -14,8 +14,6 @@ from datetime import date
 
 import duckdb
 import pytest
-from test_signoff_properties import _dbt_folder
-from test_warehouse_builds import _at, _batch, _dbt, _insert, _report_line
 from typer.testing import CliRunner
 
 from core.home import Home
@@ -24,6 +22,8 @@ from expectations.gate import gate_pending_batches, regate_province_period
 from orchestration.cli import app
 from reporting.alerts.assignments import AssignmentTable
 from reporting.quality_alerts import _finding
+from tests.dbt.raw_builder import dbt
+from tests.dbt.test_warehouse_builds import _at, _batch, _insert, _report_line
 from warehouse import queries
 from warehouse.tables import ensure_tables
 
@@ -247,15 +247,13 @@ VERDICTS = "select batch_id, status from quality.batch_status where dataset = 'f
 @pytest.fixture(scope="module")
 def story(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("signoff")
-    home = Home(tmp / "home").ensure()
-    env = {"MTQG_WAREHOUSE": str(home.warehouse), "MTQG_DBT_TARGET": "duckdb"}
+    home = Home(tmp / "home").ensure()  # dbt runs on its warehouse.duckdb
     with duckdb.connect(str(home.warehouse)) as con:
         ensure_tables(con)
         _insert(con, before_approval())
         _insert(con, after_approval())  # loaded, not judged: nothing of it is published
-    folder = _dbt_folder(tmp / "dbt")
     build = ("build", "--indirect-selection", "cautious", "--select", MODELS)
-    _dbt(folder, *build, env=env)
+    dbt(home.root, *build)
 
     seen: dict = {}
     with duckdb.connect(str(home.warehouse)) as con:
@@ -269,7 +267,7 @@ def story(tmp_path_factory) -> dict:
             o.batch_id: o.status
             for o in regate_province_period(con, "51", "2024-Q3", today=date(2026, 4, 6))
         }
-    _dbt(folder, *build, env=env)
+    dbt(home.root, *build)
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         for name, sql in (
             ("published", PUBLISHED),
@@ -305,7 +303,7 @@ def story(tmp_path_factory) -> dict:
             "select action, province_code, period, actor, reason from quality.signoff_events "
             "order by recorded_at",
         )
-    _dbt(folder, "run", "--select", AFTER_VERDICTS, env=env)
+    dbt(home.root, "run", "--select", AFTER_VERDICTS)
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         seen["published_after_unlock"] = _rows(con, PUBLISHED)
         seen["held_after_unlock"] = _rows(con, HELD)
