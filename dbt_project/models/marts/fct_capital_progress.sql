@@ -58,43 +58,44 @@ current_rows as (
 ),
 
 -- Across the 1 July 2025 reform: the first report of a 2025 province in a year carries the year
--- to date of all the old provinces it absorbed, so what those reported last (each its latest
--- report of the year) comes before it.
-unit_last_reports as (
-    select
-        admin_era,
-        province_code_as_reported,
-        report_year,
-        max(period_end_date) as period_end_date
+-- to date of all the old provinces it absorbed, so what those reported of each line before it
+-- comes first: each old province's latest report of that line in the year (as a unit's own
+-- increments follow its latest report that has the line; a line left out of a later report
+-- keeps its year to date, and is not counted again).
+predecessor_lines as (
+    select *
     from current_rows
-    group by admin_era, province_code_as_reported, report_year
+    where admin_era = '2008'
+    qualify row_number() over (
+        partition by
+            province_code_as_reported,
+            report_year,
+            project_code,
+            subproject_code,
+            budget_source,
+            capital_type
+        order by period_end_date desc, period desc
+    ) = 1
 ),
 
 predecessor_totals as (
     select
-        current_rows.province_code,
-        current_rows.report_year,
-        current_rows.project_code,
-        current_rows.subproject_code,
-        current_rows.budget_source,
-        current_rows.capital_type,
-        max(current_rows.period_end_date) as period_end_date,
-        sum(current_rows.disbursed_vnd) as disbursed_vnd
-    from current_rows
-    inner join unit_last_reports
-        on
-            current_rows.admin_era = unit_last_reports.admin_era
-            and current_rows.province_code_as_reported = unit_last_reports.province_code_as_reported
-            and current_rows.report_year = unit_last_reports.report_year
-            and current_rows.period_end_date = unit_last_reports.period_end_date
-    where current_rows.admin_era = '2008'
+        province_code,
+        report_year,
+        project_code,
+        subproject_code,
+        budget_source,
+        capital_type,
+        max(period_end_date) as period_end_date,
+        sum(disbursed_vnd) as disbursed_vnd
+    from predecessor_lines
     group by
-        current_rows.province_code,
-        current_rows.report_year,
-        current_rows.project_code,
-        current_rows.subproject_code,
-        current_rows.budget_source,
-        current_rows.capital_type
+        province_code,
+        report_year,
+        project_code,
+        subproject_code,
+        budget_source,
+        capital_type
 ),
 
 final as (
