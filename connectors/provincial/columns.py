@@ -35,6 +35,19 @@ def mapped(
     return pc.take(results, pc.index_in(values, value_set=distinct))
 
 
+def first_rows(ids: Any) -> pa.Array:
+    """For ids 0, 1, … (each present), the index of the first row holding it."""
+    table = pa.table({"id": ids, "i": pa.array(range(len(ids)), pa.int64())})
+    firsts = table.group_by("id").aggregate([("i", "min")]).sort_by("id")
+    return firsts["i_min"].combine_chunks()
+
+
+def first_of_each(values: Any) -> Any:
+    """For each row, the index of the first row holding the same value (nulls together)."""
+    ids = pc.index_in(values, value_set=pc.unique(values))
+    return pc.take(first_rows(ids), ids)
+
+
 def joined(*parts: Any) -> pa.Array | pa.ChunkedArray:
     """Texts (arrays or plain strings) joined row by row, as one key or one message."""
     return pc.binary_join_element_wise(*parts, "")

@@ -25,6 +25,7 @@ from connectors.batches import Problem
 from connectors.provincial.columns import (
     WHITESPACE,
     Amounts,
+    first_rows,
     joined,
     mapped,
     parse_amounts,
@@ -395,7 +396,7 @@ def _reports(
     group_key = joined(code, "\x00", rows["ky_bao_cao"])
     keys = pc.unique(group_key)
     group = pc.index_in(group_key, value_set=keys)
-    first = _first_rows(group)
+    first = first_rows(group)
     derived = _derive(rows, decimal)
     _refuse_too_large(name, rows, derived)
     lines = _lines(rows, derived, sheet)
@@ -444,13 +445,6 @@ def _reports(
         )
         at += sizes[g]
     return reports
-
-
-def _first_rows(ids: Any) -> pa.Array:
-    """The index of the first row of each id 0, 1, … (the rows are in line order)."""
-    table = pa.table({"id": ids, "i": pa.array(range(len(ids)), pa.int64())})
-    firsts = table.group_by("id").aggregate([("i", "min")]).sort_by("id")
-    return firsts["i_min"].combine_chunks()
 
 
 def _per_group_max(ids: Any, planned: Any, disbursed: Any, count: int) -> list[int]:
@@ -659,7 +653,7 @@ def _problems(
         pc.coalesce(derived.capital, rows["loai_von"]),
     )
     key_id = pc.index_in(key, value_set=pc.unique(key))
-    seen = pc.cast(pc.take(rows["line"], pc.take(_first_rows(key_id), key_id)), pa.string())
+    seen = pc.cast(pc.take(rows["line"], pc.take(first_rows(key_id), key_id)), pa.string())
     add(
         8,
         "duplicate",

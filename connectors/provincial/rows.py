@@ -112,12 +112,17 @@ def read_by_content(landed: LandedFile) -> tuple[str, list[Any]]:
 
 def _form_of(sheets: list[LoadedSheet]) -> str:
     """form02 when a visible sheet's first table header is a beneficiary list's (citizen ID
-    and amount columns), wherever it sits; form01 otherwise (its reader says what is wrong)."""
+    and amount columns), wherever it sits; form01 otherwise (its reader says what is wrong).
+    Form 01's header is looked for only above and around Form 02's, when there is one: a
+    beneficiary list of 100,000 rows is not searched row by row for a Form 01 header."""
     from connectors.provincial.form01 import find_header
     from connectors.provincial.form02 import _find_header as find_form02_header
 
     for grid in (s.grid for s in sheets if s.state == "visible"):
-        form01, form02 = find_header(grid), find_form02_header(grid)
+        form02 = find_form02_header(grid)
+        # a Form 01 header takes at most three rows: one starting at or above Form 02's
+        # header is found the same in the rows down to three below it
+        form01 = find_header(grid if form02 is None else grid[: form02[0] + 4])
         if form02 is not None and (form01 is None or form02[0] < form01.first_row):
             return "form02"
         if form01 is not None:
@@ -147,7 +152,7 @@ def report_rows(report: Any, dataset: str, index: int) -> pa.Table:
         "tolerance_vnd": getattr(report, "tolerance_vnd", None),
     }
     columns = {
-        f.name: pa.array([constants[f.name]] * n, type=f.type)
+        f.name: pa.repeat(pa.scalar(constants[f.name], type=f.type), n)
         if f.name in constants
         else rows.column(f.name).cast(f.type)
         for f in schema
@@ -160,7 +165,7 @@ def report_rows(report: Any, dataset: str, index: int) -> pa.Table:
 def _redacted(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Free text with identifiers hidden; only texts holding nine digits or more are looked at
     (a line label rarely does), so large CSV exports stay fast."""
-    suspect = pc.match_substring_regex(texts, r"(?:\d\D{0,2}){9}|@").to_pylist()
+    suspect = pc.match_substring_regex(texts, r"(?:\p{Nd}\P{Nd}{0,2}){9}|@").to_pylist()
     if not any(suspect):
         return texts
     values = texts.to_pylist()
