@@ -183,7 +183,7 @@ def redact_ledger(batch: Batch) -> Batch:
 
 # What every identifier `connectors.personal_data.redact` finds has: nine digits, each at most
 # two characters from the next (CCCD, CMND, phones however grouped), or an @ (e-mail).
-_SUSPECT = r"(?:\p{Nd}\P{Nd}{0,2}){9}|@"
+_SUSPECT = r"(?s)(?:\p{Nd}.?.?){9}|@"
 
 
 def may_hold_identifiers(texts: list[str | None]) -> list[bool]:

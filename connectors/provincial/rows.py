@@ -165,7 +165,7 @@ def report_rows(report: Any, dataset: str, index: int) -> pa.Table:
 def _redacted(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Free text with identifiers hidden; only texts holding nine digits or more are looked at
     (a line label rarely does), so large CSV exports stay fast."""
-    suspect = pc.match_substring_regex(texts, r"(?:\p{Nd}\P{Nd}{0,2}){9}|@").to_pylist()
+    suspect = pc.match_substring_regex(texts, r"(?s)(?:\p{Nd}.?.?){9}|@").to_pylist()
     if not any(suspect):
         return texts
     values = texts.to_pylist()
