@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -178,7 +179,7 @@ def _looked_over(path: Path, encoding: str) -> bool:
     it holds a double quote. Refuses NUL characters and a file of blanks."""
     decoder = codecs.getincrementaldecoder(encoding)()
     nul = quoted = filled = started = False
-    for chunk in [*_chunks(path), b""]:
+    for chunk in itertools.chain(_chunks(path), [b""]):
         text = decoder.decode(chunk, final=not chunk)
         if not started:
             text = text.lstrip("\ufeff")
@@ -202,7 +203,7 @@ def _pieces(path: Path, encoding: str) -> Iterator[str]:
     character's marks are split from it), leading byte-order marks dropped."""
     decoder = codecs.getincrementaldecoder(encoding)()
     carry, started = "", False
-    for chunk in [*_chunks(path), b""]:
+    for chunk in itertools.chain(_chunks(path), [b""]):
         text = carry + decoder.decode(chunk, final=not chunk)
         if not started:
             text = text.lstrip("\ufeff")
