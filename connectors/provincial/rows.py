@@ -156,12 +156,16 @@ def report_rows(report: Any, dataset: str, index: int) -> pa.Table:
     columns = {
         f.name: pa.repeat(pa.scalar(constants[f.name], type=f.type), n)
         if f.name in constants
-        else rows.column(f.name).cast(f.type)
+        else _typed(rows.column(f.name), f.type)
         for f in schema
     }
     if "label" in columns:
         columns["label"] = _redacted(columns["label"])
     return pa.table(columns, schema=schema)
+
+
+def _typed(column: pa.ChunkedArray, type: pa.DataType) -> pa.ChunkedArray:
+    return column if column.type == type else column.cast(type)
 
 
 def _redacted(texts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
