@@ -115,21 +115,36 @@ def read_by_content(landed: LandedFile) -> tuple[str, list[Any]]:
 def _form_of(sheets: list[LoadedSheet]) -> str:
     """form02 when a visible sheet's first table header is a beneficiary list's (citizen ID
     and amount columns), wherever it sits; form01 otherwise (its reader says what is wrong).
-    Form 01's header is looked for only above and around Form 02's, when there is one: a
-    beneficiary list of 100,000 rows is not searched row by row for a Form 01 header."""
+    Both headers are looked for together, `_WINDOW` rows at a time from the top, so neither
+    form's sheet is searched row by row to its end for the other form's header."""
+    for grid in (s.grid for s in sheets if s.state == "visible"):
+        form = _first_header_form(grid)
+        if form is not None:
+            return form
+    return "form01"
+
+
+_WINDOW = 64
+
+
+def _first_header_form(grid: list[list[Any]]) -> str | None:
+    """The form of the first header in a grid (Form 01's when both start on one row)."""
     from connectors.provincial.form01 import find_header
     from connectors.provincial.form02 import _find_header as find_form02_header
 
-    for grid in (s.grid for s in sheets if s.state == "visible"):
-        form02 = find_form02_header(grid)
-        # a Form 01 header takes at most three rows: one starting at or above Form 02's
-        # header is found the same in the rows down to three below it
-        form01 = find_header(grid if form02 is None else grid[: form02[0] + 4])
-        if form02 is not None and (form01 is None or form02[0] < form01.first_row):
+    for top in range(0, len(grid), _WINDOW):
+        # a Form 01 header takes at most three rows: one starting in the window is found the
+        # same with the two rows after it; a Form 02 header is one row
+        form01 = find_header(grid[top : top + _WINDOW + 2])
+        form01_row = form01.first_row if form01 is not None else None
+        if form01_row is not None and form01_row >= _WINDOW:
+            form01_row = None
+        form02 = find_form02_header(grid[top : top + _WINDOW])
+        if form02 is not None and (form01_row is None or form02[0] < form01_row):
             return "form02"
-        if form01 is not None:
+        if form01_row is not None:
             return "form01"
-    return "form01"
+    return None
 
 
 def report_rows(report: Any, dataset: str, index: int) -> pa.Table:

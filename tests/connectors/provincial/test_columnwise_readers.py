@@ -184,10 +184,14 @@ FORM01 = ["STT", "Nội dung", "Kế hoạch vốn", "Giải ngân"]
 FORM02 = ["STT", "Họ và tên chủ hộ", "Số CCCD/CMND", "Số tiền hỗ trợ"]
 
 
-@pytest.mark.parametrize("form01_at", [None, 0, 3, 4, 5, 6, 7, 9, 30])
-def test_the_form_is_told_as_when_every_row_was_searched(form01_at):
-    grid: list[list] = [["UBND TỈNH LAI CHÂU"], [], [], [], FORM02]
-    grid += [[n, "Người", "001234567890", 5.0] for n in range(40)]
+@pytest.mark.parametrize("form02_at", [None, 4, 63, 64, 70, 129])
+@pytest.mark.parametrize("form01_at", [None, 0, 3, 4, 5, 62, 63, 64, 65, 70, 71, 128, 140])
+def test_the_form_is_told_as_when_every_row_was_searched(form02_at, form01_at):
+    grid: list[list] = [["UBND TỈNH LAI CHÂU"]] + [
+        [n, "Người", "001234567890", 5.0] for n in range(200)
+    ]
+    if form02_at is not None:
+        grid[form02_at] = FORM02
     if form01_at is not None:
         grid[form01_at] = FORM01
     form01, form02 = find_header(grid), find_form02_header(grid)
@@ -196,7 +200,7 @@ def test_the_form_is_told_as_when_every_row_was_searched(form01_at):
         if form02 is not None and (form01 is None or form02[0] < form01.first_row)
         else "form01"
     )
-    assert _form_of([LoadedSheet("Bieu02", "visible", grid)]) == everywhere
+    assert _form_of([LoadedSheet("Bieu", "visible", grid)]) == everywhere
 
 
 @settings(max_examples=300, deadline=None)
