@@ -30,6 +30,7 @@ from connectors.provincial.columns import (
     joined,
     mapped,
     parse_amounts,
+    shared_texts,
     stripped,
 )
 from connectors.provincial.schema import (
@@ -406,7 +407,8 @@ def _reports(
     grouped = lines.take(pc.sort_indices(pa.table({"g": group}), [("g", "ascending")]))
     sizes = _per_group_count(group, len(keys))
     problem_sizes = _per_group_count(found["group"], len(keys))
-    reasons, checks, problem_rows = (found[c].to_pylist() for c in ("reason", "check", "line"))
+    reasons, checks = shared_texts(found["reason"]), shared_texts(found["check"])
+    problem_rows = found["line"].to_pylist()
     firsts = first.to_pylist()
     reports: list[ParsedReport] = []
     resolved: dict[tuple[str, str, str], tuple[ResolvedProvince, list[str]]] = {}
