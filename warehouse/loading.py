@@ -175,7 +175,12 @@ def redact_ledger(batch: Batch) -> Batch:
     batch.problems = [
         p
         if not hit and p.reason is not None and sheets[p.sheet] == p.sheet
-        else replace(p, reason=redact(p.reason) or "", sheet=sheets[p.sheet])
+        else replace(
+            p,
+            # a reason the pre-filter passes cannot change: only the sheet is redacted then
+            reason=redact(p.reason) or "" if hit or p.reason is None else p.reason,
+            sheet=sheets[p.sheet],
+        )
         for p, hit in zip(problems, suspect, strict=True)
     ]
     return batch

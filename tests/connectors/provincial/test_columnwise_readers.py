@@ -214,3 +214,26 @@ def test_whole_dong_are_exact_where_floats_are_not():
     found = column_wise(["0,0000005", "2.000.000.000,0000005", "0,0000004999"], ",", 1_000_000)
     assert [f[0] for f in found] == [1, 2_000_000_000_000_001, 0]
     assert Decimal("0.0000005") * 1_000_000 == Decimal("0.5")
+
+
+def test_the_ledger_redacts_sheets_and_only_the_reasons_that_hold_identifiers(tmp_path):
+    from connectors.batches import Batch, LandedUnit, Problem
+    from connectors.landing import LandedFile
+    from warehouse.loading import redact_ledger
+
+    landed = LandedFile(
+        source="inbox", sha256="0" * 64, path=tmp_path / "x.csv", size=0, fetched_at="2026-12-01"
+    )
+    batch = Batch(LandedUnit(batch_id="0" * 64, landed=landed), "inbox", "inbox", "flat_csv")
+    sheet = "bao_cao_001234567890"  # a sheet named after someone's CCCD
+    batch.problems = [
+        Problem("dòng trùng với dòng 2 / duplicates line 2", sheet, 3, "duplicate"),
+        Problem("tên tỉnh 'Lào Cai ĐT 0912 345 678' khác dòng 2", sheet, 4, "province"),
+        Problem("dòng 5: năm hỗ trợ không hợp lệ", None, 5),
+    ]
+    redact_ledger(batch)
+    assert [(p.reason, p.sheet, p.row) for p in batch.problems] == [
+        ("dòng trùng với dòng 2 / duplicates line 2", "bao_cao_[CCCD đã ẩn]", 3),
+        ("tên tỉnh 'Lào Cai ĐT [SĐT đã ẩn]' khác dòng 2", "bao_cao_[CCCD đã ẩn]", 4),
+        ("dòng 5: năm hỗ trợ không hợp lệ", None, 5),
+    ]
