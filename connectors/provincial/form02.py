@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.admin_units import ProvinceDirectory, default_directory
 from connectors.batches import Problem
 from connectors.personal_data import contains_personal_data, redact, redact_cell
+from connectors.provincial.columns import first_of_each
 from connectors.provincial.form01 import (
     FOOTER,
     LoadedSheet,
@@ -207,95 +209,202 @@ def _read_rows(
     unit_vnd: int,
     pseudonymiser: Pseudonymiser,
 ) -> tuple[pa.Table, list[Problem], int]:
-    """The households below the header as a table, built a chunk of rows at a time (Python
-    values of one chunk at most, beside the grid), with the problems and the rows read."""
+    """The households below the header as a table, with the problems and the rows read.
 
-    def cell(row: list[Any], meaning: str) -> Any:
-        index = columns.get(meaning)
-        return row[index] if index is not None and index < len(row) else None
-
-    rows: list[dict[str, Any]] = []
+    The rows are only told apart here (household, blank, total, the row of column numbers,
+    the footer); the cells are then read a column at a time, `_CHUNK_ROWS` households at a
+    time: each distinct value is pseudonymised, parsed or redacted once (a list of 100,000
+    households has a few dozen distinct amounts, villages and years)."""
+    households, rows_read = _household_rows(grid, header_row, columns)
+    cells = _Cells()
     chunks: list[pa.RecordBatch] = []
     problems: list[Problem] = []
-    seen: set[str] = set()
+    for start in range(0, len(households), _CHUNK_ROWS):
+        chunk = households[start : start + _CHUNK_ROWS]
+        batch, found = _households(grid, chunk, columns, sheet, unit_vnd, pseudonymiser, cells)
+        chunks.append(batch)
+        problems += found
+    table = pa.Table.from_batches(chunks, schema=BENEFICIARY_SCHEMA)
+    pseudonyms = table["household_pseudonym"]
+    repeat = pc.and_(
+        pc.is_valid(pseudonyms),
+        pc.not_equal(pa.array(range(table.num_rows), pa.int64()), first_of_each(pseudonyms)),
+    )
+    index = BENEFICIARY_SCHEMA.get_field_index("is_repeat_household")
+    table = table.set_column(index, "is_repeat_household", pc.fill_null(repeat, False))
+    return table, problems, rows_read
+
+
+def _household_rows(
+    grid: list[list[Any]], header_row: int, columns: dict[str, int]
+) -> tuple[list[int], int]:
+    """The grid indices of the household rows below the header, and the rows read (every row
+    holding a value before the footer, but the row of column numbers)."""
+    id_at, name_at = columns.get("citizen_id"), columns.get("name")
+    households: list[int] = []
     rows_read = 0
     for index in range(header_row + 1, len(grid)):
-        row, excel_row = grid[index], index + 1
-        texts = [cell_text(v) for v in row if cell_text(v)]
+        row = grid[index]
+        if cell_text(_at(row, id_at)):  # an ID: a household, unless only numbers are written
+            if not _only_numbers(row):
+                rows_read += 1
+                households.append(index)
+            continue
+        texts = [t for t in (cell_text(v) for v in row) if t]
         if not texts:
             continue
-        raw_id, raw_amount = cell(row, "citizen_id"), cell(row, "amount")
-        if cell_text(raw_id) == "" and any(FOOTER.search(fold(t)) for t in texts):
+        if any(FOOTER.search(fold(t)) for t in texts):
             break
-        if all(re.fullmatch(r"\(?\d+\)?", t) for t in texts):
+        if all(_NUMBERED.fullmatch(t) for t in texts):
             continue  # the row of column numbers
         rows_read += 1
-        if cell_text(raw_id) == "" and cell_text(cell(row, "name")) == "":
-            continue  # a total or a heading line, not a household
+        if cell_text(_at(row, name_at)) != "":
+            households.append(index)  # a name without an ID: read, its ID is a problem
+    return households, rows_read
 
-        def problem(reason: str, check: str = "read", row_number: int = excel_row) -> None:
-            problems.append(Problem(reason, sheet, row_number, check))
 
-        try:
-            pseudonym: str | None = pseudonymiser.citizen_id(raw_id)
-        except PersonalDataError as exc:
-            # the reason names what is wrong, never the value
-            problem(f"dòng {excel_row}: {exc.reason}", "personal_data")
-            pseudonym = None
-        amount_vnd: int | None = None
-        try:
-            number = parse_vn_number(raw_amount)
-        except InputRejected:
-            number = None
-            unreadable = True
-        else:
-            unreadable = False
-        if _amount_is_identifier(raw_amount, number, unit_vnd):
-            # the value is never repeated: it is most likely someone's ID or phone number
-            problem(
-                f"dòng {excel_row}: số tiền hỗ trợ có dạng số CCCD/CMND hoặc số điện thoại, "
-                "không phải một số tiền (giá trị không được nhắc lại ở đây) / "
-                f"row {excel_row}: the amount looks like a citizen ID or a phone number, not a "
-                "sum of money (the value is not repeated here)",
-                "personal_data",
+_NUMBERED = re.compile(r"\(?\d+\)?")
+
+
+def _only_numbers(row: list[Any]) -> bool:
+    """Whether every non-empty cell of a row is a column number such as 3 or (3)."""
+    for value in row:
+        text = cell_text(value)
+        if text and not _NUMBERED.fullmatch(text):
+            return False
+    return True
+
+
+def _at(row: list[Any], index: int | None) -> Any:
+    return row[index] if index is not None and index < len(row) else None
+
+
+class _Cells:
+    """What each distinct cell value becomes, worked out once (keyed by type and value, so
+    1, 1.0 and True stay apart)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, tuple[type, Any]], Any] = {}
+
+    def each(self, kind: str, values: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
+        seen = self._seen
+        out = []
+        for value in values:
+            key = (kind, (type(value), value))
+            if key not in seen:
+                seen[key] = fn(value)
+            out.append(seen[key])
+        return out
+
+
+_TEXT_COLUMNS = (
+    ("ethnicity", "ethnicity"),
+    ("village_name", "village"),
+    ("commune_name", "commune"),
+    ("district_name", "district"),
+    ("support_content", "content"),
+)
+
+
+def _households(
+    grid: list[list[Any]],
+    chunk: list[int],
+    columns: dict[str, int],
+    sheet: str,
+    unit_vnd: int,
+    pseudonymiser: Pseudonymiser,
+    cells: _Cells,
+) -> tuple[pa.RecordBatch, list[Problem]]:
+    """One chunk of household rows as a record batch (its repeats marked later), and their
+    problems in row order (citizen ID, amount, year)."""
+
+    def column(meaning: str) -> list[Any]:
+        at = columns.get(meaning)
+        if at is None:
+            return [None] * len(chunk)
+        return [row[at] if at < len(row) else None for row in (grid[i] for i in chunk)]
+
+    ids = cells.each("id", column("citizen_id"), lambda v: _pseudonym(pseudonymiser, v))
+    amounts = cells.each("amount", column("amount"), lambda v: _amount(v, unit_vnd))
+    years = cells.each("year", column("year"), _year)
+    rows = [i + 1 for i in chunk]
+    problems: list[Problem] = []
+    wrong = [
+        k
+        for k, (i, a, y) in enumerate(zip(ids, amounts, years, strict=True))
+        if i[1] or a[1] or y is None
+    ]
+    for at in wrong:
+        excel_row = rows[at]
+        if ids[at][1] is not None:  # the reason names what is wrong, never the value
+            problems.append(
+                Problem(f"dòng {excel_row}: {ids[at][1]}", sheet, excel_row, "personal_data")
             )
-        elif unreadable:
-            problem(
-                f"dòng {excel_row}: số tiền hỗ trợ không phải là số / the amount is not a number"
-            )
-        elif number is not None and abs(number * unit_vnd) > MAX_HOUSEHOLD_VND:
-            problem(
-                f"dòng {excel_row}: số tiền hỗ trợ lớn hơn 10 tỷ đồng cho một hộ, không thể đúng "
-                f"/ row {excel_row}: the amount is more than 10 billion đồng for one household, "
-                "which cannot be right"
-            )
-        elif number is not None:
-            amount_vnd = to_vnd(number, unit_vnd)
-        year = _year(cell(row, "year"))
-        if year is None:
-            problem(f"dòng {excel_row}: năm hỗ trợ không hợp lệ / invalid support year")
-        rows.append(
-            {
-                "source_sheet": sheet,
-                "source_row": excel_row,
-                "household_pseudonym": pseudonym,
-                "ethnicity": redact_cell(cell(row, "ethnicity")),
-                "village_name": redact_cell(cell(row, "village")),
-                "commune_name": redact_cell(cell(row, "commune")),
-                "district_name": redact_cell(cell(row, "district")),
-                "support_content": redact_cell(cell(row, "content")),
-                "amount_vnd": amount_vnd,
-                "support_year": year,
-                "is_repeat_household": pseudonym is not None and pseudonym in seen,
-            }
-        )
-        if pseudonym is not None:
-            seen.add(pseudonym)
-        if len(rows) >= _CHUNK_ROWS:
-            chunks.append(pa.RecordBatch.from_pylist(rows, schema=BENEFICIARY_SCHEMA))
-            rows = []
-    chunks.append(pa.RecordBatch.from_pylist(rows, schema=BENEFICIARY_SCHEMA))
-    return pa.Table.from_batches(chunks, schema=BENEFICIARY_SCHEMA), problems, rows_read
+        for wrong_with in (amounts[at][1], "year" if years[at] is None else None):
+            if wrong_with is not None:
+                text, check = _REASONS[wrong_with]
+                problems.append(Problem(text.format(row=excel_row), sheet, excel_row, check))
+    batch = {
+        "source_sheet": pa.repeat(pa.scalar(sheet), len(chunk)),
+        "source_row": pa.array(rows, pa.int32()),
+        "household_pseudonym": pa.array([i[0] for i in ids], pa.string()),
+        **{
+            name: pa.array(cells.each("text", column(meaning), redact_cell), pa.string())
+            for name, meaning in _TEXT_COLUMNS
+        },
+        "amount_vnd": pa.array([a[0] for a in amounts], pa.int64()),
+        "support_year": pa.array(years, pa.int32()),
+        "is_repeat_household": pa.repeat(pa.scalar(False), len(chunk)),
+    }
+    return pa.RecordBatch.from_pydict(batch, schema=BENEFICIARY_SCHEMA), problems
+
+
+# The amount's and the year's reasons (the row's number put in), and their checks.
+_REASONS = {
+    "identifier": (
+        "dòng {row}: số tiền hỗ trợ có dạng số CCCD/CMND hoặc số điện thoại, không phải một số "
+        "tiền (giá trị không được nhắc lại ở đây) / row {row}: the amount looks like a citizen "
+        "ID or a phone number, not a sum of money (the value is not repeated here)",
+        "personal_data",
+    ),
+    "unreadable": (
+        "dòng {row}: số tiền hỗ trợ không phải là số / the amount is not a number",
+        "read",
+    ),
+    "too_large": (
+        "dòng {row}: số tiền hỗ trợ lớn hơn 10 tỷ đồng cho một hộ, không thể đúng / row {row}: "
+        "the amount is more than 10 billion đồng for one household, which cannot be right",
+        "read",
+    ),
+    "year": ("dòng {row}: năm hỗ trợ không hợp lệ / invalid support year", "read"),
+}
+
+
+def _pseudonym(pseudonymiser: Pseudonymiser, raw: Any) -> tuple[str | None, str | None]:
+    """The pseudonym of a citizen ID cell, or None and why it is unusable (never its value)."""
+    try:
+        return pseudonymiser.citizen_id(raw), None
+    except PersonalDataError as exc:
+        return None, exc.reason
+
+
+def _amount(raw: Any, unit_vnd: int) -> tuple[int | None, str | None]:
+    """An amount cell in whole đồng, or None and what is wrong with it (a `_REASONS` key)."""
+    try:
+        number = parse_vn_number(raw)
+    except InputRejected:
+        number = None
+        unreadable = True
+    else:
+        unreadable = False
+    if _amount_is_identifier(raw, number, unit_vnd):
+        # the value is never repeated: it is most likely someone's ID or phone number
+        return None, "identifier"
+    if unreadable:
+        return None, "unreadable"
+    if number is not None and abs(number * unit_vnd) > MAX_HOUSEHOLD_VND:
+        return None, "too_large"
+    return (None if number is None else to_vnd(number, unit_vnd)), None
 
 
 def _amount_is_identifier(raw: Any, number: Any, unit_vnd: int) -> bool:

@@ -7,6 +7,7 @@ The files are read by what they are (CSV export, beneficiary list or Form 01), n
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ import pyarrow.compute as pc
 from connectors.batches import Problem
 from connectors.landing import LandedFile
 from connectors.personal_data import redact
+from connectors.provincial.columns import mapped
 from connectors.provincial.form02 import BENEFICIARY_SCHEMA
 from connectors.provincial.schema import LINE_SCHEMA, Period
 from connectors.provincial.workbook import sniff
@@ -112,17 +114,37 @@ def read_by_content(landed: LandedFile) -> tuple[str, list[Any]]:
 
 def _form_of(sheets: list[LoadedSheet]) -> str:
     """form02 when a visible sheet's first table header is a beneficiary list's (citizen ID
-    and amount columns), wherever it sits; form01 otherwise (its reader says what is wrong)."""
+    and amount columns), wherever it sits; form01 otherwise (its reader says what is wrong).
+    Both headers are looked for together, `_WINDOW` rows at a time from the top, so neither
+    form's sheet is searched row by row to its end for the other form's header."""
+    for grid in (s.grid for s in sheets if s.state == "visible"):
+        form = _first_header_form(grid)
+        if form is not None:
+            return form
+    return "form01"
+
+
+_WINDOW = 64
+
+
+def _first_header_form(grid: list[list[Any]]) -> str | None:
+    """The form of the first header in a grid (Form 01's when both start on one row)."""
     from connectors.provincial.form01 import find_header
     from connectors.provincial.form02 import _find_header as find_form02_header
 
-    for grid in (s.grid for s in sheets if s.state == "visible"):
-        form01, form02 = find_header(grid), find_form02_header(grid)
-        if form02 is not None and (form01 is None or form02[0] < form01.first_row):
+    for top in range(0, len(grid), _WINDOW):
+        # a Form 01 header takes at most three rows: one starting in the window is found the
+        # same with the two rows after it; a Form 02 header is one row
+        form01 = find_header(grid[top : top + _WINDOW + 2])
+        form01_row = form01.first_row if form01 is not None else None
+        if form01_row is not None and form01_row >= _WINDOW:
+            form01_row = None
+        form02 = find_form02_header(grid[top : top + _WINDOW])
+        if form02 is not None and (form01_row is None or form02[0] < form01_row):
             return "form02"
-        if form01 is not None:
+        if form01_row is not None:
             return "form01"
-    return "form01"
+    return None
 
 
 def report_rows(report: Any, dataset: str, index: int) -> pa.Table:
@@ -147,9 +169,9 @@ def report_rows(report: Any, dataset: str, index: int) -> pa.Table:
         "tolerance_vnd": getattr(report, "tolerance_vnd", None),
     }
     columns = {
-        f.name: pa.array([constants[f.name]] * n, type=f.type)
+        f.name: pa.repeat(pa.scalar(constants[f.name], type=f.type), n)
         if f.name in constants
-        else rows.column(f.name).cast(f.type)
+        else _typed(rows.column(f.name), f.type)
         for f in schema
     }
     if "label" in columns:
@@ -157,13 +179,20 @@ def report_rows(report: Any, dataset: str, index: int) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def _redacted(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+def _typed(column: pa.ChunkedArray, type: pa.DataType) -> pa.ChunkedArray:
+    return column if column.type == type else column.cast(type)
+
+
+def _redacted(texts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Free text with identifiers hidden; only texts holding nine digits or more are looked at
-    (a line label rarely does), so large CSV exports stay fast."""
-    suspect = pc.match_substring_regex(texts, r"(?:\d\D{0,2}){9}|@").to_pylist()
-    if not any(suspect):
+    (a line label rarely does), so large CSV exports stay fast. The distinct texts are looked
+    over once, joined (a report of a thousand lines has a few dozen distinct labels)."""
+    distinct = [t for t in pc.unique(texts).to_pylist() if t]
+    if not _SUSPECT.search("\x00".join(distinct)):
         return texts
-    values = texts.to_pylist()
-    return pa.array(
-        [redact(v) if hit else v for v, hit in zip(values, suspect, strict=True)], type=pa.string()
-    )
+    return mapped(texts, lambda v: redact(v) if v and _SUSPECT.search(v) else v, pa.string())
+
+
+# What any identifier `redact` finds has: nine digits, each at most two characters from the
+# next, or an @ (an e-mail); across two joined texts it may match too (only looked at more).
+_SUSPECT = re.compile(r"(?:\d\D{0,2}){9}|@")
