@@ -63,19 +63,20 @@ current_rows as (
 -- increments follow its latest report that has the line; a line left out of a later report
 -- keeps its year to date, and is not counted again).
 predecessor_lines as (
-    select *
+    select
+        *,
+        row_number() over (
+            partition by
+                province_code_as_reported,
+                report_year,
+                project_code,
+                subproject_code,
+                budget_source,
+                capital_type
+            order by period_end_date desc, period desc
+        ) as latest_first
     from current_rows
     where admin_era = '2008'
-    qualify row_number() over (
-        partition by
-            province_code_as_reported,
-            report_year,
-            project_code,
-            subproject_code,
-            budget_source,
-            capital_type
-        order by period_end_date desc, period desc
-    ) = 1
 ),
 
 predecessor_totals as (
@@ -89,6 +90,7 @@ predecessor_totals as (
         max(period_end_date) as period_end_date,
         sum(disbursed_vnd) as disbursed_vnd
     from predecessor_lines
+    where latest_first = 1
     group by
         province_code,
         report_year,
