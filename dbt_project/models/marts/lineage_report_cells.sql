@@ -257,7 +257,8 @@ unioned as (
     from beneficiaries
 ),
 
--- the cells of the steering report's other sheets (one ephemeral model each): `cell_key` keys
+-- the cells of the steering report's other sheets (one ephemeral model each; a beneficiary
+-- line's pseudonym stays in mart_beneficiary_review, never published): `cell_key` keys
 -- a cell beyond province × period × code (the donor, the comparison, the decision, the restated
 -- leaf); counts are in `counted` (1 counted, 0 listed but counted at another row), points in
 -- `points`; a figure computed rather than summed has `source_kind` 'computed' and its
@@ -290,7 +291,6 @@ cells as (
         source_sheet,
         source_row,
         source_record_id,
-        cast(null as varchar) as household_pseudonym,
         cast(null as varchar) as derivation,
         subproject_code,
         budget_source,
@@ -318,7 +318,6 @@ cells as (
         source_sheet,
         source_row,
         source_record_id,
-        household_pseudonym,
         derivation,
         subproject_code,
         budget_source,
@@ -350,7 +349,6 @@ final as (
         cells.source_sheet,
         cells.source_row,
         cells.source_record_id,
-        cells.household_pseudonym,
         cells.derivation,
         cells.subproject_code,
         cells.budget_source,

@@ -164,13 +164,13 @@ norm_point_cells as (
         source_line as source_row,
         criterion as source_record_id,
         points,
-        criterion || ': ' || coalesce(cast(measure_value as varchar), 'no input in the warehouse')
-        || ' × ' || coalesce(cast(coefficient as varchar), '') || ' / '
-        || coalesce(cast(per_units as varchar), '')
-        || case
+        criterion || ': ' || case
+            when not is_input_in_warehouse then 'no input in the warehouse, no points'
             when criterion_group = 'commune_class'
-                then ' (communes counted at this coefficient: ' || communes_counted || ')'
-            else ''
+                then
+                    communes_counted || ' communes counted at coefficient ' || coefficient
+                    || ' (of ' || measure_value || ' of the class; a commune counts once in its group)'
+            else measure_value || ' × ' || coefficient || ' / ' || per_units
         end as derivation
     from norm_points
 )
