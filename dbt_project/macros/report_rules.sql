@@ -82,8 +82,9 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- The central annual plans mart_allocation_norms counts as actually given under a decision
-    (`decisions`: one row per decision with its first and last year): those of its years. -#}
+{#- The plans mart_allocation_norms counts as actually given under a decision (`plans`, rows of
+    fct_capital_plan; `decisions`: one row per decision with its first and last year): the
+    annual plans of central capital of its years. -#}
 {% macro norm_decision_plans(plans, decisions) -%}
     select
         {{ decisions }}.decision_code,
@@ -91,6 +92,7 @@
     from {{ plans }}
     inner join {{ decisions }}
         on {{ plans }}.plan_year between {{ decisions }}.first_year and {{ decisions }}.last_year
+    where {{ plans }}.plan_kind = 'annual' and {{ plans }}.budget_source = 'central'
 {%- endmacro %}
 
 {#- The report rows of each submission that say what it publishes for a reporting unit and

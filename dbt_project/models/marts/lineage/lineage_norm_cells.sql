@@ -8,7 +8,6 @@ with
 
 plans as (
     select * from {{ ref('fct_capital_plan') }}
-    where plan_kind = 'annual'
 ),
 
 norms as (
@@ -19,23 +18,17 @@ norm_points as (
     select * from {{ ref('mart_allocation_norm_points') }}
 ),
 
--- the decisions' years (mart_allocation_norms' decisions)
+-- the decisions' years, as the mart states them
 norm_decisions as (
-    select
+    select distinct
         decision_code,
-        max(first_year) as first_year,
-        max(last_year) as last_year
-    from {{ ref('allocation_norm_criteria') }}
-    group by decision_code
-),
-
-central_plans as (
-    select * from plans
-    where budget_source = 'central'
+        first_year,
+        last_year
+    from norms
 ),
 
 norm_plans as (
-    {{ norm_decision_plans('central_plans', 'norm_decisions') }}
+    {{ norm_decision_plans('plans', 'norm_decisions') }}
 ),
 
 -- a decision's plans of the provinces the mart lists: each one's own, and the national total

@@ -30,7 +30,6 @@ decisions as (
 
 plans as (
     select * from {{ ref('fct_capital_plan') }}
-    where plan_kind = 'annual' and budget_source = 'central'
 ),
 
 province_points as (
