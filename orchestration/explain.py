@@ -17,27 +17,39 @@ console = terminal()
 
 COLUMNS = (
     "amount_vnd",
+    "counted",
+    "points",
+    "source_kind",
     "batch_id",
     "source_name",
     "source_file_sha256",
     "source_sheet",
     "source_row",
     "source_record_id",
+    "household_pseudonym",
+    "derivation",
 )
 
 
 def explain(
     province: Annotated[str, typer.Argument(help="Province, 2025 code (e.g. 51); '-' for none.")],
-    period: Annotated[str, typer.Argument(help="Period as the report shows it: 2025-Q3, 2025 …")],
+    period: Annotated[
+        str,
+        typer.Argument(
+            help="Period as the report shows it: 2025-Q3, 2025 …; '-' for none (donors, norms)."
+        ),
+    ],
     project: Annotated[
         str,
         typer.Argument(
-            help="Code of the cell: project (DA1 …), sub-project in rpt_progress_by_subproject, "
-            "'-' for none (national and per-province totals); HP2 … with --structure 2026."
+            help="Code of the cell: project (DA1 …), sub-project in rpt_progress_by_subproject "
+            "and fct_progress_restatements, '-' for none (national and per-province totals, "
+            "an unmapped donor activity, norms, beneficiaries); HP2 … with --structure 2026."
         ),
     ],
     measure: Annotated[
-        str, typer.Argument(help="Column of the cell: planned_vnd, disbursed_vnd …")
+        str,
+        typer.Argument(help="Column of the cell: planned_vnd, disbursed_vnd, households …"),
     ],
     report: Annotated[
         str,
@@ -46,9 +58,21 @@ def explain(
             help="The report table the cell is in: rpt_progress_by_province, "
             "rpt_progress_by_province_period, rpt_progress_by_subproject, rpt_national_summary, "
             "mart_programme_progress (period = year), fct_donor_transactions, "
-            "fct_beneficiary_support.",
+            "fct_beneficiary_support, rpt_donor_mobilisation, mart_source_reconciliation, "
+            "mart_allocation_norms, rpt_beneficiary_review_by_province (period = year), "
+            "fct_progress_restatements.",
         ),
     ] = "rpt_progress_by_province",
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key",
+            help="The sheet's further key: the donor (rpt_donor_mobilisation), the comparison "
+            "(mart_source_reconciliation), the decision (mart_allocation_norms), "
+            "'<new batch>|<unit as reported>|<measure>|<budget source>|<capital type>' "
+            "(fct_progress_restatements).",
+        ),
+    ] = None,
     structure: Annotated[
         str, typer.Option("--structure", help="1719 (phase I codes) or 2026 (2026–2035 codes).")
     ] = "1719",
@@ -67,9 +91,10 @@ def explain(
             con,
             report=report,
             province_code=None if province == "-" else province,
-            period=period,
+            period=None if period == "-" else period,
             code=None if project == "-" else project,
             measure=measure,
+            key=key,
             structure_2026=structure == "2026",
         )
     if as_json:
@@ -79,6 +104,9 @@ def explain(
             "period": period,
             "code": cell.code,
             "measure": measure,
+            "key": key,
+            "unit": cell.unit,
+            "total": cell.total,
             "total_vnd": cell.total_vnd,
             "files": cell.files,
             "batches": cell.batches,
@@ -90,13 +118,21 @@ def explain(
         console.print(
             f"Không có dòng nguồn nào cho ô này / no source row for {clean(report)} "
             f"{clean(province)} {clean(period)} {clean(project)} {clean(measure)}"
+            + (f" {clean(key)}" if key else "")
         )
         raise typer.Exit(1)
-    table = Table(*COLUMNS)
+    shown = [c for c in COLUMNS if any(row.get(c) is not None for row in cell.rows)]
+    table = Table(*shown)
     for row in cell.rows:
-        table.add_row(*["" if row.get(c) is None else clean(row.get(c)) for c in COLUMNS])
+        table.add_row(*["" if row.get(c) is None else clean(row.get(c)) for c in shown])
     console.print(table)
+    unit = {"vnd": "đồng", "count": "(đếm / count)", "points": "điểm / points"}[cell.unit]
     console.print(
-        f"Tổng / sum: {cell.total_vnd:,} đồng — {len(cell.rows)} dòng nguồn / source rows, "
+        f"Tổng / sum: {cell.total:,} {unit} — {len(cell.rows)} dòng nguồn / source rows, "
         f"{len(cell.files)} tệp / files, {len(cell.batches)} lô / batches"
     )
+    if cell.is_computed:
+        console.print(
+            "Số liệu tính toán, không phải tổng các dòng nguồn: xem cột derivation / a computed "
+            "figure, not a sum of source rows: see its derivation"
+        )

@@ -8,48 +8,32 @@ facts as (
     select * from {{ ref('int_provincial_progress_unpivoted') }}
 ),
 
-last_reports as (
-    select
-        batch_id,
-        admin_era,
-        province_code_as_reported,
-        period,
-        max(report_index) as report_index
-    from facts
-    group by batch_id, admin_era, province_code_as_reported, period
-),
+{{ submission_report_rows('facts', 'report_rows') }},
 
 leaves as (
     select
-        facts.batch_id,
-        facts.admin_era,
-        facts.province_code_as_reported,
-        facts.province_code,
-        facts.period,
-        facts.project_code,
-        facts.subproject_code,
-        facts.budget_source,
-        facts.capital_type,
-        sum(facts.planned_vnd) as planned_vnd,
-        sum(facts.disbursed_vnd) as disbursed_vnd
-    from facts
-    inner join last_reports
-        on
-            facts.batch_id = last_reports.batch_id
-            and facts.admin_era = last_reports.admin_era
-            and facts.province_code_as_reported = last_reports.province_code_as_reported
-            and facts.period = last_reports.period
-            and facts.report_index = last_reports.report_index
+        report_rows.batch_id,
+        report_rows.admin_era,
+        report_rows.province_code_as_reported,
+        report_rows.province_code,
+        report_rows.period,
+        report_rows.project_code,
+        report_rows.subproject_code,
+        report_rows.budget_source,
+        report_rows.capital_type,
+        sum(report_rows.planned_vnd) as planned_vnd,
+        sum(report_rows.disbursed_vnd) as disbursed_vnd
+    from report_rows
     group by
-        facts.batch_id,
-        facts.admin_era,
-        facts.province_code_as_reported,
-        facts.province_code,
-        facts.period,
-        facts.project_code,
-        facts.subproject_code,
-        facts.budget_source,
-        facts.capital_type
+        report_rows.batch_id,
+        report_rows.admin_era,
+        report_rows.province_code_as_reported,
+        report_rows.province_code,
+        report_rows.period,
+        report_rows.project_code,
+        report_rows.subproject_code,
+        report_rows.budget_source,
+        report_rows.capital_type
 ),
 
 -- one row per leaf × measure

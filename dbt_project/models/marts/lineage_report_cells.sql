@@ -257,39 +257,117 @@ unioned as (
     from beneficiaries
 ),
 
+-- the cells of the steering report's other sheets (one ephemeral model each; a beneficiary
+-- line's pseudonym stays in mart_beneficiary_review, never published): `cell_key` keys
+-- a cell beyond province × period × code (the donor, the comparison, the decision, the restated
+-- leaf); counts are in `counted` (1 counted, 0 listed but counted at another row), points in
+-- `points`; a figure computed rather than summed has `source_kind` 'computed' and its
+-- `derivation`
+sheet_cells as (
+    {%- for sheet in ['donor', 'review', 'reconciliation', 'norm', 'restatement'] %}
+        select * from {{ ref('lineage_' ~ sheet ~ '_cells') }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+-- every row of every cell, in one shape: the sheets' rows also carry the cell beyond their
+-- source (`cell_suffix`: a row counts once per cell of a sheet)
+cells as (
+    select
+        report,
+        province_code,
+        period,
+        cell_code,
+        cast(null as varchar) as cell_key,
+        project_code,
+        measure,
+        amount_vnd,
+        cast(null as integer) as counted,
+        cast(null as numeric(38, 6)) as points,
+        source_kind,
+        batch_id,
+        cast(null as varchar) as source_name,
+        source_file_sha256,
+        source_sheet,
+        source_row,
+        source_record_id,
+        cast(null as varchar) as derivation,
+        subproject_code,
+        budget_source,
+        capital_type,
+        province_code_as_reported,
+        admin_era,
+        cast(null as varchar) as cell_suffix
+    from unioned
+    union all
+    select
+        report,
+        province_code,
+        period,
+        cell_code,
+        cell_key,
+        project_code,
+        measure,
+        amount_vnd,
+        counted,
+        points,
+        source_kind,
+        batch_id,
+        source_name,
+        source_file_sha256,
+        source_sheet,
+        source_row,
+        source_record_id,
+        derivation,
+        subproject_code,
+        budget_source,
+        capital_type,
+        province_code_as_reported,
+        admin_era,
+        '|' || coalesce(province_code, '') || '|' || coalesce(cell_code, '') || '|'
+        || coalesce(cell_key, '') as cell_suffix
+    from sheet_cells
+),
+
 final as (
     select
-        unioned.report,
-        unioned.province_code,
-        unioned.period,
-        unioned.cell_code,
-        unioned.project_code,
-        unioned.measure,
-        cast(unioned.amount_vnd as bigint) as amount_vnd,
-        unioned.source_kind,
-        unioned.batch_id,
-        batches.original_name as source_name,
+        cells.report,
+        cells.province_code,
+        cells.period,
+        cells.cell_code,
+        cells.cell_key,
+        cells.project_code,
+        cells.measure,
+        cast(cells.amount_vnd as bigint) as amount_vnd,
+        cells.counted,
+        cells.points,
+        cells.source_kind,
+        cells.batch_id,
+        coalesce(batches.original_name, cells.source_name) as source_name,
         batches.loaded_at as batch_loaded_at,
-        unioned.source_file_sha256,
-        unioned.source_sheet,
-        unioned.source_row,
-        unioned.source_record_id,
-        unioned.subproject_code,
-        unioned.budget_source,
-        unioned.capital_type,
-        unioned.province_code_as_reported,
-        unioned.admin_era,
+        cells.source_file_sha256,
+        cells.source_sheet,
+        cells.source_row,
+        cells.source_record_id,
+        cells.derivation,
+        cells.subproject_code,
+        cells.budget_source,
+        cells.capital_type,
+        cells.province_code_as_reported,
+        cells.admin_era,
         -- one source row of one measure counted for one project (a donor transaction mapped to
-        -- two projects is two rows): the key a split across 2026–2035 codes apportions by
-        unioned.batch_id || '|' || coalesce(unioned.project_code, '')
-        || '|' || coalesce(unioned.source_file_sha256, '')
-        || '|' || coalesce(unioned.source_sheet, '')
-        || '|' || coalesce(cast(unioned.source_row as varchar), '')
-        || '|' || coalesce(unioned.source_record_id, '')
-        || '|' || coalesce(unioned.budget_source, '')
-        || '|' || coalesce(unioned.capital_type, '') as source_key
-    from unioned
-    left join {{ ref('stg_raw__batches') }} as batches on unioned.batch_id = batches.batch_id
+        -- two projects is two rows) and, in the sheets, for one cell: the key a split across
+        -- 2026–2035 codes apportions by
+        coalesce(cells.batch_id, '') || '|' || coalesce(cells.project_code, '')
+        || '|' || coalesce(cells.source_file_sha256, '')
+        || '|' || coalesce(cells.source_sheet, '')
+        || '|' || coalesce(cast(cells.source_row as varchar), '')
+        || '|' || coalesce(cells.source_record_id, '')
+        || '|' || coalesce(cells.budget_source, '')
+        || '|' || coalesce(cells.capital_type, '')
+        || coalesce(cells.cell_suffix, '') as source_key
+    from cells
+    left join {{ ref('stg_raw__batches') }} as batches on cells.batch_id = batches.batch_id
 )
 
 select * from final

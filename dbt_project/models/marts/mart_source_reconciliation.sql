@@ -51,20 +51,20 @@ treasury_coverage as (
     group by province_code, disbursement_year
 ),
 
-treasury_to_date as (
+-- the ministry's records each reported cell is compared with (the rule lineage_report_cells lists)
+reference_records as (
+    {{ reconciliation_references('reported', 'treasury', 'plans') }}
+),
+
+reference_totals as (
     select
-        reported.province_code,
-        reported.period,
-        reported.project_code,
-        sum(treasury.amount_vnd) as amount_vnd
-    from reported
-    inner join treasury
-        on
-            reported.province_code = treasury.province_code
-            and reported.project_code = treasury.project_code
-            and extract(year from reported.period_end_date) = treasury.disbursement_year
-            and reported.period_end_date >= treasury.month_start_date
-    group by reported.province_code, reported.period, reported.project_code
+        province_code,
+        period,
+        project_code,
+        comparison,
+        sum(amount_vnd) as amount_vnd
+    from reference_records
+    group by province_code, period, project_code, comparison
 ),
 
 plan_years as (
@@ -73,16 +73,6 @@ plan_years as (
         plan_year
     from plans
     group by province_code, plan_year
-),
-
-plan_totals as (
-    select
-        province_code,
-        plan_year,
-        project_code,
-        sum(amount_vnd) as amount_vnd
-    from plans
-    group by province_code, plan_year, project_code
 ),
 
 disbursed as (
@@ -99,11 +89,12 @@ disbursed as (
         and treasury_coverage.last_month_start_date
         >= cast(date_trunc('month', reported.period_end_date) as date) as is_compared
     from reported
-    left join treasury_to_date
+    left join reference_totals as treasury_to_date
         on
             reported.province_code = treasury_to_date.province_code
             and reported.period = treasury_to_date.period
             and reported.project_code = treasury_to_date.project_code
+            and treasury_to_date.comparison = 'disbursed_vs_treasury'
     left join treasury_coverage
         on
             reported.province_code = treasury_coverage.province_code
@@ -122,11 +113,12 @@ planned as (
         coalesce(plan_totals.amount_vnd, 0) as reference_vnd,
         plan_years.plan_year is not null as is_compared
     from reported
-    left join plan_totals
+    left join reference_totals as plan_totals
         on
             reported.province_code = plan_totals.province_code
+            and reported.period = plan_totals.period
             and reported.project_code = plan_totals.project_code
-            and plan_totals.plan_year = extract(year from reported.period_end_date)
+            and plan_totals.comparison = 'planned_vs_capital_plan'
     left join plan_years
         on
             reported.province_code = plan_years.province_code

@@ -30,7 +30,6 @@ decisions as (
 
 plans as (
     select * from {{ ref('fct_capital_plan') }}
-    where plan_kind = 'annual' and budget_source = 'central'
 ),
 
 province_points as (
@@ -47,15 +46,18 @@ province_points as (
     group by decision_code, province_code
 ),
 
+-- the plans counted under each decision (the rule lineage_report_cells lists)
+decision_plans as (
+    {{ norm_decision_plans('plans', 'decisions') }}
+),
+
 actual as (
     select
-        decisions.decision_code,
-        plans.province_code,
-        sum(plans.amount_vnd) as actual_central_plan_vnd
-    from plans
-    inner join decisions
-        on plans.plan_year between decisions.first_year and decisions.last_year
-    group by decisions.decision_code, plans.province_code
+        decision_code,
+        province_code,
+        sum(amount_vnd) as actual_central_plan_vnd
+    from decision_plans
+    group by decision_code, province_code
 ),
 
 shares as (

@@ -11,25 +11,36 @@ provinces as (
     where is_current
 ),
 
-final as (
+sums as (
     select
+        {%- for m in beneficiary_review_measures() %}
+            {{ beneficiary_review_sum(m) }} as {{ m.measure }},
+        {%- endfor %}
         review.province_code,
-        provinces.province_name,
         review.support_year,
         count(*) as support_lines,
         count(distinct review.household_pseudonym) as households,
-        cast(sum(review.amount_vnd) as bigint) as amount_vnd,
-        sum(case when review.is_outside_programme_area then 1 else 0 end) as outside_area_lines,
-        cast(sum(case when review.is_outside_programme_area then review.amount_vnd else 0 end) as bigint)
-            as outside_area_amount_vnd,
-        sum(case when review.commune_match != 'found' then 1 else 0 end) as commune_not_found_lines,
-        sum(case when review.commune_match = 'found' and not review.is_village_612 then 1 else 0 end)
-            as not_in_612_village_lines,
-        sum(case when review.is_supported_twice then 1 else 0 end) as supported_twice_lines,
-        sum(case when review.needs_follow_up then 1 else 0 end) as follow_up_lines
+        cast(sum(review.amount_vnd) as bigint) as amount_vnd
     from review
-    left join provinces on review.province_code = provinces.province_code
-    group by review.province_code, provinces.province_name, review.support_year
+    group by review.province_code, review.support_year
+),
+
+final as (
+    select
+        sums.province_code,
+        provinces.province_name,
+        sums.support_year,
+        sums.support_lines,
+        sums.households,
+        sums.amount_vnd,
+        sums.outside_area_lines,
+        sums.outside_area_amount_vnd,
+        sums.commune_not_found_lines,
+        sums.not_in_612_village_lines,
+        sums.supported_twice_lines,
+        sums.follow_up_lines
+    from sums
+    left join provinces on sums.province_code = provinces.province_code
 )
 
 select * from final

@@ -24,8 +24,7 @@ measured as (
         transaction_type,
         iati_identifier,
         value_date,
-        coalesce(project_amount_vnd, case when project_code is null then amount_vnd end)
-            as counted_vnd,
+        {{ donor_counted_vnd() }} as counted_vnd,
         amount_vnd is null as is_without_rate
     from transactions
 ),
@@ -35,9 +34,10 @@ sums as (
         reporting_org_ref,
         project_code,
         count(distinct iati_identifier) as activities,
-        sum(case when transaction_type = 'commitment' then counted_vnd else 0 end) as committed_sum,
-        sum(case when transaction_type = 'disbursement' then counted_vnd else 0 end) as disbursed_sum,
-        sum(case when transaction_type = 'expenditure' then counted_vnd else 0 end) as spent_sum,
+        {%- for m in donor_mobilisation_measures() %}
+            sum(case when transaction_type = '{{ m.transaction_type }}' then counted_vnd else 0 end)
+                as {{ m.sum_as }},
+        {%- endfor %}
         sum(case when is_without_rate then 1 else 0 end) as transactions_without_rate,
         min(value_date) as first_value_date,
         max(value_date) as last_value_date
