@@ -5,8 +5,11 @@
     codes (reports from 2026) keep their code. Source columns carried for tracing. -#}
 with
 
+-- money summed from source rows only: counts, and figures computed or seeded (norms,
+-- tolerances), have no đồng of a source row to carry
 cells as (
     select * from {{ ref('lineage_report_cells') }}
+    where amount_vnd is not null and source_kind not in ('computed', 'seed')
 ),
 
 crosswalk as (
