@@ -11,7 +11,8 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 import dagster as dg
 import yaml
@@ -21,6 +22,9 @@ from sqlalchemy.engine import Engine
 from core.errors import ConfigError
 from core.home import Home
 from orchestration.recovery import claim_run_processes, recover_dead_runs, remove_stale_files
+
+if TYPE_CHECKING:
+    from dagster._serdes import ConfigurableClassData
 
 POSTGRES_URL_ENV = "MTQG_DAGSTER_POSTGRES_URL"
 
@@ -43,6 +47,13 @@ def instance_config(home: Home) -> dict:
         # The daemon's monitoring; it also frees the pool slots of runs that ended a minute
         # ago. Runs of the command line have no daemon: `recover_dead_runs` does it for them.
         "run_monitoring": {"enabled": True, "free_slots_after_run_end_seconds": 60},
+        # The run queue, looked at every second (Dagster's default is 5 s: a dropped file's
+        # run waited up to that long); its class makes the daemon's storages fast (below).
+        "run_coordinator": {
+            "module": "orchestration.instance",
+            "class": MtqgRunCoordinator.__name__,
+            "config": {"dequeue_interval_seconds": 1},
+        },
     }
     if os.environ.get(POSTGRES_URL_ENV):
         config["storage"] = {"postgres": {"postgres_url": {"env": POSTGRES_URL_ENV}}}
@@ -146,6 +157,20 @@ def close_kept_sqlite() -> None:
         _KEEPERS.clear()
     for keeper in keepers:
         keeper.close()
+
+
+class MtqgRunCoordinator(dg.QueuedRunCoordinator):
+    """Dagster's run queue (`concurrency > runs` in dagster.yaml), named there so that every
+    process of the home loads this module: the daemon, which stores each new run's planned
+    events (one per asset and check, ~265) before it queues the run, and the webserver then
+    commit to SQLite without fsync, as the command line and the run workers do."""
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
+    ) -> Self:
+        commit_sqlite_without_fsync()
+        return super().from_config_value(inst_data, config_value)
 
 
 def ensure_instance(home: Home, *, recover: bool = True) -> dg.DagsterInstance:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -78,3 +80,37 @@ def test_only_the_last_few_databases_are_kept_open(tmp_path):
         assert str(tmp_path / "db0.db") not in kept
     finally:
         instance_module.close_kept_sqlite()
+
+
+DAEMON_LIKE = """
+import sys
+import dagster as dg
+import sqlalchemy as sa
+
+instance = dg.DagsterInstance.from_config(sys.argv[1])
+instance.run_coordinator  # what the daemon loads first, to know whether it queues runs
+with instance.event_log_storage.index_connection() as conn:
+    print(conn.execute(sa.text("PRAGMA synchronous")).scalar())
+"""
+
+
+def test_the_daemon_s_storages_commit_without_fsync_too(home, monkeypatch):
+    """The daemon stores each new run's planned events; it never imports the definitions,
+    but dagster.yaml's run coordinator brings it the same setting."""
+    import subprocess
+    import sys
+
+    monkeypatch.delenv(POSTGRES_URL_ENV, raising=False)
+    ensure_instance(home, recover=False).dispose()
+    env = {k: v for k, v in os.environ.items() if k not in ("MTQG_HOME",)}
+    env["DAGSTER_HOME"] = str(home.dagster_home)
+    shown = subprocess.run(
+        [sys.executable, "-c", DAEMON_LIKE, str(home.dagster_home)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=home.root,
+        check=True,
+        timeout=120,
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "1"  # NORMAL (SQLite's default is FULL, 2)
