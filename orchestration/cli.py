@@ -431,8 +431,8 @@ def _exit(code: int | str | None) -> None:
     Dagster's databases checkpointed), but not the interpreter's teardown of every module
     Dagster, dbt and Great Expectations imported (1–3 s after each run on this machine).
     With a thread of the command still working, Python ends the usual way and waits for it."""
-    if isinstance(code, str):
-        err.print(code)
+    if isinstance(code, str):  # as Python does: the message on stderr, exit code 1
+        sys.stderr.write(code + "\n")
         code = 1
     others = [t for t in threading.enumerate() if t is not threading.current_thread()]
     if any(not t.daemon for t in others):
