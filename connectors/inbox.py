@@ -2,8 +2,12 @@
 
 A file is taken once stable: same size and modification time as at the previous look (kept in
 `state_path` between calls) or across `settle_seconds` within one call, and at least
-`min_age_seconds` old. Taking copies it into landing (atomic, content-addressed) and only then
-removes it from the inbox. Names that could not be stored safely (hidden, control characters,
+`min_age_seconds` old. A program that wrote a file whole into the inbox (`mtqg ingest` copies
+it there) vouches for it (`vouch_complete`): as long as its size and modification time are what
+was vouched, it is taken at the next look without waiting to see it hold still.
+
+Taking copies a file into landing (atomic, content-addressed) and only then removes it from
+the inbox. Names that could not be stored safely (hidden, control characters,
 backslashes, links) are moved to quarantine with a `.reason.txt` beside them, never deleted.
 
 One file never stops the others: a file that cannot be read, landed or moved is recorded among
@@ -23,6 +27,7 @@ import os
 import shutil
 import time
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,9 +73,15 @@ def take_stable_files(
     if not inbox.is_dir():
         return result
     skip = {Path(state_path).resolve(), quarantine.resolve()}
-    previous = _read_state(state_path)
+    previous, vouched = _read_state(state_path)
     looks = _look(inbox, skip)
-    if settle_seconds > 0 and looks:
+    unsure = [
+        rel
+        for rel, seen in looks.items()
+        if not Path(rel).name.startswith(_LOCK_PREFIX)
+        and list(seen) not in (previous.get(rel), vouched.get(rel))
+    ]
+    if settle_seconds > 0 and unsure:  # files seen still at the last look wait for none
         time.sleep(settle_seconds)
         settled = _look(inbox, skip)
         previous = {**previous, **{k: list(v) for k, v in looks.items() if settled.get(k) == v}}
@@ -80,8 +91,9 @@ def take_stable_files(
     remembered: dict[str, list[int]] = {}
     for rel, (size, mtime_ns) in sorted(looks.items()):
         path = inbox / rel
-        stable = previous.get(rel) == [size, mtime_ns]
-        old_enough = now - mtime_ns / 1e9 >= min_age_seconds
+        whole = vouched.get(rel) == [size, mtime_ns]  # written whole: no need to see it age
+        stable = whole or previous.get(rel) == [size, mtime_ns]
+        old_enough = whole or now - mtime_ns / 1e9 >= min_age_seconds
         if Path(rel).name.startswith(_LOCK_PREFIX) or not (stable and old_enough):
             remembered[rel] = [size, mtime_ns]
             result.waiting.append(_as_text(rel))
@@ -113,8 +125,23 @@ def take_stable_files(
         if landed.sha256 not in seen_now:
             seen_now.add(landed.sha256)
             result.landed.append(landed)
-    _write_state(state_path, remembered)
+    # a vouched file left in the inbox (refused but not movable, not landed) stays vouched
+    still = {rel: v for rel, v in vouched.items() if remembered.get(rel) == v}
+    _write_state(state_path, remembered, still)
     return result
+
+
+def vouch_complete(inbox: Path, paths: Iterable[Path], *, state_path: Path) -> None:
+    """Record the files `paths` (below `inbox`) as complete, as they are now (size and
+    modification time): whoever calls this wrote each of them whole. The next look takes them
+    at once; a file changed since waits like any other. A look running at the same moment may
+    overwrite the record: the file then waits for one more look, as without it."""
+    inbox = Path(inbox)
+    looks, vouched = _read_state(state_path)
+    for path in paths:
+        stat = Path(path).lstat()
+        vouched[Path(path).relative_to(inbox).as_posix()] = [stat.st_size, stat.st_mtime_ns]
+    _write_state(state_path, looks, vouched)
 
 
 def _as_text(rel: str) -> str:
@@ -229,22 +256,28 @@ def _short_name(name: str, original: str) -> str:
     return (head or "_") + tail
 
 
-def _read_state(state_path: Path) -> dict[str, list[int]]:
+def _read_state(state_path: Path) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """The looks of the previous call, and the files vouched for as complete."""
     try:
         data = json.loads(Path(state_path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}
+        return {}, {}
     except (OSError, ValueError):
         # A damaged look-book only delays files by one call: start afresh.
         log.warning("inbox state %s unreadable; every file waits for one more look", state_path)
-        return {}
-    return data.get("looks", {}) if isinstance(data, dict) else {}
+        return {}, {}
+    if not isinstance(data, dict):
+        return {}, {}
+    return data.get("looks", {}), data.get("complete", {})
 
 
-def _write_state(state_path: Path, looks: dict[str, list[int]]) -> None:
+def _write_state(
+    state_path: Path, looks: dict[str, list[int]], vouched: dict[str, list[int]]
+) -> None:
+    state = {"looks": looks, "complete": vouched} if vouched else {"looks": looks}
     try:
-        write_json_atomically(Path(state_path), {"looks": looks})
+        write_json_atomically(Path(state_path), state)
     except UnicodeEncodeError:
         # A name with bytes that are not UTF-8 is kept escaped (`\\udcff`), as JSON reads back.
-        text = json.dumps({"looks": looks}, ensure_ascii=True, indent=1, sort_keys=True)
+        text = json.dumps(state, ensure_ascii=True, indent=1, sort_keys=True)
         write_text_atomically(Path(state_path), text)

@@ -6,9 +6,13 @@ their orphaned dbt): see `orchestration.recovery`.
 
 from __future__ import annotations
 
+import atexit
 import os
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 import dagster as dg
 import yaml
@@ -18,6 +22,9 @@ from sqlalchemy.engine import Engine
 from core.errors import ConfigError
 from core.home import Home
 from orchestration.recovery import claim_run_processes, recover_dead_runs, remove_stale_files
+
+if TYPE_CHECKING:
+    from dagster._serdes import ConfigurableClassData
 
 POSTGRES_URL_ENV = "MTQG_DAGSTER_POSTGRES_URL"
 
@@ -40,6 +47,13 @@ def instance_config(home: Home) -> dict:
         # The daemon's monitoring; it also frees the pool slots of runs that ended a minute
         # ago. Runs of the command line have no daemon: `recover_dead_runs` does it for them.
         "run_monitoring": {"enabled": True, "free_slots_after_run_end_seconds": 60},
+        # The run queue, looked at every second (Dagster's default is 5 s: a dropped file's
+        # run waited up to that long); its class makes the daemon's storages fast (below).
+        "run_coordinator": {
+            "module": "orchestration.instance",
+            "class": MtqgRunCoordinator.__name__,
+            "config": {"dequeue_interval_seconds": 1},
+        },
     }
     if os.environ.get(POSTGRES_URL_ENV):
         config["storage"] = {"postgres": {"postgres_url": {"env": POSTGRES_URL_ENV}}}
@@ -63,10 +77,17 @@ def commit_sqlite_without_fsync() -> None:
     connection of its own; in their WAL journal, `synchronous=NORMAL` stops each commit waiting
     for the disk (a dbt step writes hundreds of events: 10–30 s of fsyncs on this machine's
     disk). A killed process loses nothing committed; a power cut may lose the last events,
-    never the database. PostgreSQL storage is not touched."""
+    never the database. PostgreSQL storage is not touched.
+
+    The last connection to a WAL database that closes checkpoints it (two fsyncs) and deletes
+    its journal, and Dagster closes its connection after every event: so this process also
+    keeps one idle connection open to each of the few databases it last wrote (`_KEEPERS`),
+    and an event's connection is never the last. The journal is checkpointed as it grows
+    (every 1000 pages) and when the process ends."""
     if event.contains(Engine, "connect", _sqlite_synchronous_normal):
         return
     event.listen(Engine, "connect", _sqlite_synchronous_normal)
+    atexit.register(close_kept_sqlite)
 
 
 def _sqlite_synchronous_normal(dbapi_connection: object, _record: object) -> None:
@@ -74,6 +95,82 @@ def _sqlite_synchronous_normal(dbapi_connection: object, _record: object) -> Non
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        _keep_open(dbapi_connection)
+
+
+# At most this many databases are kept open: a run writes its own, the index and the runs'
+# (the webserver reads many runs' databases; those beyond the last few close as before).
+MAX_KEPT_DATABASES = 6
+# database file -> an idle connection to it (no transaction, so it blocks no checkpoint)
+_KEEPERS: OrderedDict[str, sqlite3.Connection] = OrderedDict()
+_KEEPERS_LOCK = threading.Lock()
+
+
+def _keep_open(connection: sqlite3.Connection) -> None:
+    """Open an idle connection to `connection`'s database file, once, if it is in WAL mode
+    (a database Dagster has just created becomes WAL in this very connection: the next one
+    keeps it)."""
+    rows = connection.execute("PRAGMA database_list").fetchall()
+    path = next((row[2] for row in rows if row[1] == "main"), "")
+    if not path:  # in memory
+        return
+    with _KEEPERS_LOCK:
+        if path in _KEEPERS:
+            _KEEPERS.move_to_end(path)
+            return
+    if connection.execute("PRAGMA journal_mode").fetchone() != ("wal",):
+        return
+    try:
+        keeper = sqlite3.connect(path, check_same_thread=False)
+        # a read opens the journal; the statement ends at once, leaving no transaction open
+        keeper.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    except sqlite3.Error:
+        return  # kept open or not, the event is stored the same
+    with _KEEPERS_LOCK:
+        _KEEPERS[path], old = keeper, _KEEPERS.get(path)
+        _KEEPERS.move_to_end(path)
+        evicted = [
+            _KEEPERS.popitem(last=False)[1] for _ in range(len(_KEEPERS) - MAX_KEPT_DATABASES)
+        ]
+    for other in [*evicted, *([old] if old is not None else [])]:
+        other.close()
+
+
+def _disown_kept_sqlite() -> None:
+    """In a forked child: the parent's connections are never used nor closed here (closing
+    one could checkpoint a journal the parent is writing); they are held until the child
+    exits."""
+    global _KEEPERS_LOCK
+    _KEEPERS_LOCK = threading.Lock()  # another thread may have held it at the fork
+    _DISOWNED.extend(_KEEPERS.values())
+    _KEEPERS.clear()
+
+
+_DISOWNED: list[sqlite3.Connection] = []
+os.register_at_fork(after_in_child=_disown_kept_sqlite)
+
+
+def close_kept_sqlite() -> None:
+    """Close the idle connections (the last close checkpoints each database's journal)."""
+    with _KEEPERS_LOCK:
+        keepers = list(_KEEPERS.values())
+        _KEEPERS.clear()
+    for keeper in keepers:
+        keeper.close()
+
+
+class MtqgRunCoordinator(dg.QueuedRunCoordinator):
+    """Dagster's run queue (`concurrency > runs` in dagster.yaml), named there so that every
+    process of the home loads this module: the daemon, which stores each new run's planned
+    events (one per asset and check, ~265) before it queues the run, and the webserver then
+    commit to SQLite without fsync, as the command line and the run workers do."""
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
+    ) -> Self:
+        commit_sqlite_without_fsync()
+        return super().from_config_value(inst_data, config_value)
 
 
 def ensure_instance(home: Home, *, recover: bool = True) -> dg.DagsterInstance:

@@ -36,15 +36,21 @@ class InboxSource(SourceModel):
         return self.model_copy(update={"path": str(home.resolve_path(self.path))})
 
 
+def inbox_state_path(home: Home, source_name: str) -> Path:
+    """Where an inbox source keeps its looks between runs (and the files vouched complete)."""
+    return home.state / f"{source_name}.inbox.json"
+
+
 def fetch(source: InboxSource, home: Home, landing: Landing) -> FetchResult:
     taken = take_stable_files(
         home.resolve_path(source.path),
         landing,
         source=source.name,
-        state_path=home.state / f"{source.name}.inbox.json",
+        state_path=inbox_state_path(home, source.name),
         quarantine=home.quarantine / source.name,
         min_age_seconds=source.min_age_seconds,
-        # two looks a moment apart within this call, so one run takes a finished file
+        # two looks a moment apart within this call, so one run takes a finished file (none
+        # when every file was seen still at the previous call or vouched complete)
         settle_seconds=source.settle_seconds or 1.0,
     )
     return FetchResult(

@@ -329,3 +329,59 @@ def test_the_same_bad_name_twice_keeps_both_copies_and_both_reasons(home, inbox)
     kept = sorted(p for p in (home.quarantine / "inbox").iterdir() if p.suffix == ".xlsx")
     assert sorted(p.read_bytes() for p in kept) == [b"", b"x"]
     assert len(_reason_files(home)) == 2
+
+
+def test_a_file_vouched_complete_is_taken_at_once_without_the_settle_wait(home, inbox):
+    """`mtqg ingest` copies a file whole and vouches for it: no wait to see it hold still,
+    nor to let it age."""
+    placed = inbox / "bieu01_lao_cai.xlsx"
+    placed.write_bytes(b"PK\x03\x04 whole workbook")
+    inbox_module.vouch_complete(inbox, [placed], state_path=home.state / "inbox.inbox.json")
+    started = time.monotonic()
+    taken = _take(home, settle_seconds=30, min_age_seconds=3600)
+    assert time.monotonic() - started < 10
+    assert [f.original_name for f in taken.landed] == ["bieu01_lao_cai.xlsx"]
+    assert taken.waiting == [] and not placed.exists()
+
+
+def test_a_vouched_file_changed_since_waits_like_any_other(home, inbox):
+    placed = inbox / "bieu01.xlsx"
+    placed.write_bytes(b"first version")
+    inbox_module.vouch_complete(inbox, [placed], state_path=home.state / "inbox.inbox.json")
+    with open(placed, "ab") as out:
+        out.write(b", still being written")
+    assert _take(home).waiting == ["bieu01.xlsx"]
+    assert _take(home).landed[0].path.read_bytes() == b"first version, still being written"
+
+
+def test_no_settle_wait_when_every_file_held_still_since_the_last_look(home, inbox):
+    (inbox / "a.csv").write_text("ma_tinh\n15\n", encoding="utf-8")
+    assert _take(home).waiting == ["a.csv"]
+    started = time.monotonic()
+    taken = _take(home, settle_seconds=30)
+    assert time.monotonic() - started < 10 and len(taken.landed) == 1
+
+
+def test_a_vouched_file_left_in_the_inbox_stays_vouched(home, inbox):
+    class BrokenOnce(Landing):
+        broken = True
+
+        def store_file(self, source, path, **meta):
+            if self.broken:
+                raise OSError(5, "Input/output error", str(path))
+            return super().store_file(source, path, **meta)
+
+    landing = BrokenOnce(home.landing)
+    placed = inbox / "bieu01.xlsx"
+    placed.write_bytes(b"whole")
+    state = home.state / "inbox.inbox.json"
+    inbox_module.vouch_complete(inbox, [placed], state_path=state)
+
+    def take():
+        return take_stable_files(
+            inbox, landing, state_path=state, settle_seconds=30, min_age_seconds=3600
+        )
+
+    assert take().refused  # could not be landed: it stays, still vouched
+    landing.broken = False
+    assert [f.original_name for f in take().landed] == ["bieu01.xlsx"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -169,3 +171,28 @@ def test_ingest_never_overwrites_a_file_of_the_same_name(tmp_path, monkeypatch):
     # two files of one name are told apart in the account by the path they were given as
     assert f"{first}:" in result.output.replace("\n", "")
     assert f"{second}:" in result.output.replace("\n", "")
+
+
+def _mtqg(*args: str) -> subprocess.CompletedProcess:
+    """`mtqg` as a user runs it: its own process, output to pipes."""
+    command = [sys.executable, "-m", "orchestration.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_the_command_ends_with_its_exit_code_and_all_its_output(tmp_path):
+    """`main` ends the process without the interpreter's teardown: what was printed still
+    reaches the pipes, and the exit code is the command's."""
+    home = Home.resolve(tmp_path / "h").ensure()
+    with connect(home.warehouse) as con:
+        ensure_tables(con)
+    publish_snapshot(home, run_id="test")
+    query = "select 'Lào Cai' as province_name from range(3000)"
+
+    answered = _mtqg("sql", query, "--format", "csv", "--home", str(home.root))
+    refused = _mtqg("sql", "create table x (a int)", "--home", str(home.root))
+    unknown = _mtqg("no-such-command")
+
+    assert answered.returncode == 0, answered.stderr
+    assert answered.stdout.splitlines() == ["province_name", *["Lào Cai"] * 3000]
+    assert refused.returncode == 1 and "read-only" in refused.stderr.lower()
+    assert unknown.returncode == 2 and "no-such-command" in unknown.stderr

@@ -178,7 +178,8 @@ def test_the_instance_config_is_valid_for_this_dagster(home, monkeypatch):
     monkeypatch.delenv("MTQG_DAGSTER_POSTGRES_URL", raising=False)
     monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))  # ensure_instance sets it
     instance = ensure_instance(home)
-    assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+    assert isinstance(instance.run_coordinator, dg.QueuedRunCoordinator)
+    assert instance.run_coordinator.dequeue_interval_seconds == 1
     queue = instance.get_concurrency_config().run_queue_config
     assert queue.max_concurrent_runs >= 2
     pools = instance.get_concurrency_config().pool_config
