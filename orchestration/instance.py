@@ -88,6 +88,7 @@ def commit_sqlite_without_fsync() -> None:
         return
     event.listen(Engine, "connect", _sqlite_synchronous_normal)
     atexit.register(close_kept_sqlite)
+    os.register_at_fork(after_in_child=_disown_kept_sqlite)
 
 
 def _sqlite_synchronous_normal(dbapi_connection: object, _record: object) -> None:
@@ -147,7 +148,6 @@ def _disown_kept_sqlite() -> None:
 
 
 _DISOWNED: list[sqlite3.Connection] = []
-os.register_at_fork(after_in_child=_disown_kept_sqlite)
 
 
 def close_kept_sqlite() -> None:
