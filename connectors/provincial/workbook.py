@@ -641,9 +641,6 @@ _TOKEN = re.compile(
 )
 _TAG = re.compile(rb"<(?:row|c)(?=[\s/>])")
 _ATTR = re.compile(rb"\s+([^\s=/<>]+)\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)')")
-_PLAIN_CELL = re.compile(
-    rb' r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]{1,9}")?(?: t="([A-Za-z]{1,9})")?'
-)
 _BODY = re.compile(
     rb"\s*(?:<f(?=[\s/>])" + _ATTRS + rb"(?:/>|>[^<]*</f\s*>)\s*)?"
     rb"(?:(<v(?=[\s/>])" + _ATTRS + rb"(?:/>|>([^<]*)</v\s*>))\s*"
@@ -733,7 +730,9 @@ class _SheetScan:
                 row = int(digits)
                 if row > row_number:
                     row_number = row
-                column = _COLUMNS.get(letters) or _column_index(letters)
+                column = _COLUMNS.get(letters, -1)
+                if column < 0:
+                    column = _column_index(letters)
                 if v:
                     text = v_text
                 elif inline:
