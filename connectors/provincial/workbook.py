@@ -725,7 +725,8 @@ class _SheetScan:
         long_strings = reader.long_strings
         row_number, column, cells = self.row_number, self.column, self.cells
         max_rows, max_columns, max_chars = limits.rows, limits.columns, limits.cell_chars
-        for letters, digits, kind, v, v_text, inline, is_body, *other in tokens:
+        for token in tokens:
+            letters, digits, kind, v, v_text, inline, is_body = token[:7]
             if letters:
                 row = int(digits)
                 if row > row_number:
@@ -740,7 +741,7 @@ class _SheetScan:
                 else:
                     continue  # <c r=".." s=".."/>: no value
             else:
-                is_row, row_attrs, cell_attrs, slash, body = other
+                is_row, row_attrs, cell_attrs, slash, body = token[7:]
                 if is_row:
                     r = _attribute(row_attrs, b"r")
                     row_number = int(r) if r and r.isdigit() else row_number + 1
