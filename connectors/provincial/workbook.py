@@ -4,8 +4,11 @@ calamine inflates a whole sheet into memory, so a 6 KB file with one cell at XFD
 bomb or fifty million copies of one cell can take the process down before any reason is
 written. `guard` reads the zip's directory (nothing inflated), then streams the parts calamine
 will read (workbook, shared strings, every sheet) through a bounded inflater and a pull parser,
-counting cells as they pass; `<dimension>` is never trusted. Every refusal is a
-`ReportReadError` naming the file, the sheet by its name, the row and the column.
+counting cells as they pass; `<dimension>` is never trusted. A sheet's cells are found by
+compiled patterns over its bytes (`_SheetScan`, ~5× faster than visiting each element) while
+libxml2 checks them well-formed; a sheet in a shape the patterns do not follow is read element
+by element. Every refusal is a `ReportReadError` naming the file, the sheet by its name, the row
+and the column.
 """
 
 from __future__ import annotations
