@@ -99,8 +99,10 @@ LINEAGE = SheetSpec(
     "Nguồn số liệu: mỗi số liệu và các lô, tệp, trang, dòng cộng thành",
     "Data sources: each figure and the batches, files, sheets and rows it sums",
     (PERIOD,),
-    note_vi="Tổng cột 'Số tiền' theo tỉnh, dự án và chỉ tiêu bằng số liệu của các trang trên.",
-    note_en="The 'amount' summed by province, project and measure is the figure above.",
+    note_vi="Tổng cột 'Số tiền' (hoặc 'Số đếm') theo báo cáo, tỉnh, mã ô, khóa ô và chỉ tiêu "
+    "bằng số liệu của các trang trên; 'mtqg explain' cho một ô.",
+    note_en="The 'amount' (or 'counted') summed by report, province, cell code, cell key and "
+    "measure is the figure above; 'mtqg explain' gives one cell.",
     model="marts.lineage_report_cells",
 )
 NORMS = SheetSpec(
@@ -247,6 +249,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "tolerance_vnd": ("Ngưỡng cho phép", "Tolerance"),
     "is_over_tolerance": ("Vượt ngưỡng", "Over tolerance"),
     "source_name": ("Tệp nguồn", "Source file"),
+    "report": ("Báo cáo", "Report"),
+    "cell_code": ("Mã ô", "Cell code"),
+    "cell_key": ("Khóa ô", "Cell key"),
+    "counted": ("Số đếm", "Counted"),
+    "source_kind": ("Loại nguồn", "Kind of source"),
+    "derivation": ("Cách tính", "How it is computed"),
     "source_record_id": ("Mã bản ghi", "Record id"),
     "batch_id": ("Lô dữ liệu", "Batch"),
     "source_file_sha256": ("SHA-256 của tệp", "File SHA-256"),

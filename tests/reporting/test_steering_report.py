@@ -268,11 +268,17 @@ def test_every_figure_of_the_summary_is_found_in_the_sources_sheet(warehouse, re
     sources = _table(report.path, LINEAGE.name)
     sums = defaultdict(int)
     for row in sources:
-        sums[row["Chỉ tiêu"]] += int(row["Số tiền (đồng)"])
+        if row["Báo cáo"] == "rpt_progress_by_province":  # the provinces' table, summed
+            sums[row["Chỉ tiêu"]] += int(row["Số tiền (đồng)"])
+    # every sheet of the period has its rows there, not only the provinces' table
+    assert {"rpt_national_summary", "rpt_progress_by_province"} <= {r["Báo cáo"] for r in sources}
     summary = {r["Kỳ báo cáo"]: r for r in _table(report.path, SUMMARY.name)}[report.period]
     assert sums["planned_vnd"] == int(summary["Phân bổ (tỉnh báo cáo) (đồng)"])
     assert sums["disbursed_vnd"] == int(summary["Giải ngân lũy kế (đồng)"])
-    assert all(row["Lô dữ liệu"] and row["Dòng"] for row in sources)
+    read = [r for r in sources if r["Loại nguồn"] not in ("computed", "seed")]
+    assert read and all(row["Lô dữ liệu"] and (row["Dòng"] or row["Mã bản ghi"]) for row in read)
+    # a figure computed from seeds and counts says how, in place of a source row
+    assert all(row["Cách tính"] for row in sources if row["Loại nguồn"] == "computed")
 
 
 def test_the_caveats_are_what_holds_now(warehouse, report):
