@@ -40,6 +40,7 @@ class GateOutcome:
     warnings: list[str] = field(default_factory=list)
     row_count: int = 0
     fact_count: int = 0
+    warning_count: int = 0  # the warnings listed, and those beyond LISTED_PROBLEMS
 
     @property
     def is_accepted(self) -> bool:
@@ -52,6 +53,18 @@ VERDICTS = ("accepted", "quarantined", "held")
 def count_verdicts(outcomes: list[GateOutcome]) -> dict[str, int]:
     """How many batches got each verdict (every verdict named, zeros included)."""
     return {verdict: sum(1 for o in outcomes if o.status == verdict) for verdict in VERDICTS}
+
+
+# A verdict lists a batch's first problems of each kind (blocking, not); the rest are counted
+# in one line. Every problem stays in raw.batch_problems and on the quality page.
+LISTED_PROBLEMS = 20
+
+
+def _more_problems(count: int) -> str:
+    return (
+        f"… và {count} vấn đề khác cùng loại (đủ cả trong raw.batch_problems) / "
+        f"… and {count} more of the kind (all of them in raw.batch_problems)"
+    )
 
 
 def pending_batches(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -101,13 +114,19 @@ def gate_batch(
         status="accepted",
         row_count=batch["rows_read"] or 0,
     )
-    for check_name, sheet, row, reason, is_blocking in queries.rows(
-        con, "gate_batch_problems", [outcome.batch_id]
+    in_all = {True: 0, False: 0}
+    for check_name, sheet, row, reason, is_blocking, of_its_kind in queries.rows(
+        con, "gate_batch_problems", [outcome.batch_id, LISTED_PROBLEMS]
     ):
         where = ", ".join(x for x in (sheet and f"sheet {sheet}", row and f"row {row}") if x)
         # readers usually name the sheet and row in their own words already
         text = f"{where}: {reason}" if where and not (sheet and sheet in reason) else reason
         (outcome.reasons if is_blocking else outcome.warnings).append(f"[{check_name}] {text}")
+        in_all[is_blocking] = of_its_kind
+    for listed, total in ((outcome.reasons, in_all[True]), (outcome.warnings, in_all[False])):
+        if total > len(listed):
+            listed.append(_more_problems(total - len(listed)))
+    reader_warnings = in_all[False]
 
     check_records: list[dict] = []
     gated = gated_datasets().get(outcome.dataset)
@@ -119,6 +138,7 @@ def gate_batch(
             outcome.reasons.append(_describe(failure))
         for warning in result.warnings:
             outcome.warnings.append(_describe(warning))
+        reader_warnings += len(result.warnings)
         check_records = result.to_check_records(outcome.batch_id, now)
         outcome.fact_count = facts.num_rows
     elif outcome.dataset == "unreadable" and not outcome.reasons:
@@ -129,6 +149,7 @@ def gate_batch(
         outcome.fact_count = 0
     elif held := signoff.hold_reasons(con, outcome.batch_id):
         outcome.status, outcome.reasons, outcome.fact_count = "held", held, 0
+    outcome.warning_count = reader_warnings
     _record(con, outcome, batch, now, check_records)
     log.info(
         "batch %s (%s): %s%s",
@@ -178,7 +199,7 @@ def _record(
                 "reasons": "; ".join(outcome.reasons) or None,
                 "row_count": outcome.row_count,
                 "fact_count": outcome.fact_count,
-                "warning_count": len(outcome.warnings),
+                "warning_count": outcome.warning_count,
                 "loaded_at": batch["loaded_at"],
                 "gated_at": now,
             }
