@@ -23,6 +23,11 @@ _ENV = Environment(
 )
 
 
+# A page is read and printed: a sheet longer than this shows its first rows and says how many
+# more the workbook holds (a national beneficiary follow-up list has hundreds of thousands).
+PAGE_ROWS = 500
+
+
 # d3-format's locale for the charts' axes: 1.234,5 (d3 has no vi-VN locale of its own).
 VIETNAMESE_NUMBERS = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]}
 
@@ -54,7 +59,7 @@ def _table(sheet: SheetData, report: ReportData) -> dict[str, Any]:
         else:
             headers.append((vi, en, kind(name) in ("pct", "share")))
     rows = []
-    for row in sheet.rows:
+    for row in sheet.rows[:PAGE_ROWS]:
         cells: list[tuple[str, bool]] = []
         for name, value in zip(sheet.columns, row, strict=True):
             cells.extend(_cells(kind(name), value))
@@ -65,6 +70,7 @@ def _table(sheet: SheetData, report: ReportData) -> dict[str, Any]:
         "missing": sheet.missing,
         "headers": headers,
         "rows": rows,
+        "more_rows": max(0, len(sheet.rows) - PAGE_ROWS),
     }
 
 
