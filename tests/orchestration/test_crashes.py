@@ -187,12 +187,23 @@ def test_what_a_dead_daemon_run_left_running_is_stopped():
             process.wait()
 
 
+# A child that takes SIGTERM as a new process does (whatever mask or disposition the test's
+# worker has been left with), and says when it is running.
+READY_SLEEPER = (
+    "import signal, time; signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM]); "
+    "signal.signal(signal.SIGTERM, signal.SIG_DFL); print('ready', flush=True); time.sleep(120)"
+)
+
+
 def test_what_a_dead_run_left_running_is_stopped():
     owner = Owner(this_process().host, _dead_pid(), "1")
     orphan = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(120)"],
+        [sys.executable, "-c", READY_SLEEPER],
         env={**os.environ, OWNER_ENV: owner.marker},
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    assert orphan.stdout.readline() == "ready\n"  # signalled once it runs, not while it starts
     bystander = subprocess.Popen(
         [sys.executable, "-c", "import time; time.sleep(120)"],
         env={**os.environ, OWNER_ENV: Owner(owner.host, owner.pid, "2").marker},
