@@ -13,6 +13,7 @@ import xlsxwriter
 
 from connectors.provincial.flat_csv import read_flat_csv
 from connectors.provincial.form01 import read_form01
+from tests.connectors.provincial.test_form01 import unpivot as leaf_facts
 
 HEADER = [
     ["STT", "Nội dung", "Kế hoạch vốn năm 2026", "", "", "Giải ngân", "", ""],
@@ -65,25 +66,6 @@ def write_form01(path: Path, rows: list[list], period: str = "Quý I năm 2026")
                 sheet.write(r, c, value)
     workbook.close()
     return path
-
-
-def leaf_facts(report) -> dict[tuple, tuple[int, int]]:
-    """Leaf facts as the warehouse unpivots them: one per capital type, an empty cell as 0."""
-    facts = {}
-    for line in report.lines.to_pylist():
-        if line["is_leaf"]:
-            for capital in ("investment", "recurrent"):
-                key = (
-                    line["budget_source"],
-                    line["project_code"],
-                    line["subproject_code"],
-                    capital,
-                )
-                facts[key] = (
-                    line[f"planned_{capital}_vnd"] or 0,
-                    line[f"disbursed_{capital}_vnd"] or 0,
-                )
-    return facts
 
 
 def codes(report) -> list[tuple]:
