@@ -36,6 +36,15 @@ EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
 EXCEL_MAX_CELL_CHARS = 32_767  # Excel cannot hold a longer text in one cell
 QUOTE_CHARS = 80
+# Every XML part is parsed so: no entity resolved, no DTD or network, no huge tree.
+_XML_OPTIONS: dict[str, bool] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "huge_tree": False,
+    "load_dtd": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
 
 
 @dataclass(frozen=True)
@@ -513,16 +522,7 @@ class _ZipReader:
     def _events(
         self, part: str, events: tuple[str, ...], sheet: str | None, *tags: str
     ) -> Iterator[tuple[str, Any]]:
-        parser = etree.XMLPullParser(
-            events=events,
-            tag=[f"{{*}}{t}" for t in tags],
-            resolve_entities=False,
-            no_network=True,
-            huge_tree=False,
-            load_dtd=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        parser = etree.XMLPullParser(events=events, tag=[f"{{*}}{t}" for t in tags], **_XML_OPTIONS)
         try:
             for chunk in self._inflate(part, sheet):
                 parser.feed(chunk)
@@ -535,15 +535,7 @@ class _ZipReader:
     def _checked_chunks(self, part: str, sheet: str | None) -> Iterator[bytes]:
         """The inflated bytes of a member, each chunk yielded once libxml2 (the parser and
         options of `_events`, building nothing) has found it well-formed up to its end."""
-        parser = etree.XMLParser(
-            target=_NoTarget(),
-            resolve_entities=False,
-            no_network=True,
-            huge_tree=False,
-            load_dtd=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        parser = etree.XMLParser(target=_NoTarget(), **_XML_OPTIONS)
         try:
             for chunk in self._inflate(part, sheet):
                 parser.feed(chunk)
