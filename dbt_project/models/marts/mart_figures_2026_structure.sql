@@ -46,7 +46,8 @@ apportioned as (
         {{ apportion_integer(
             'targets.amount_vnd',
             'targets.crosswalk_share',
-            'targets.report, targets.measure, targets.period, targets.source_key',
+            'targets.report, targets.measure, targets.period, targets.province_code, '
+            ~ 'targets.cell_code, targets.cell_key, targets.source_key',
             'targets.programme_code_2026'
         ) }} as amount_2026_vnd
     from targets
@@ -58,6 +59,8 @@ final as (
         apportioned.report,
         apportioned.province_code,
         apportioned.period,
+        apportioned.cell_code,
+        apportioned.cell_key,
         apportioned.measure,
         apportioned.programme_code_2026,
         coalesce(structure.parent_code, structure.programme_code) as component_code,
