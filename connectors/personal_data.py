@@ -24,8 +24,8 @@ What counts as an identifier (Decree 13/2023/NĐ-CP personal data; the shapes pe
   with 0 is read as an amount with thousands separators ("1.234.567.890", "22 500 000") and
   left alone: amounts never start with 0, and the "050.000.000" of "1.050.000.000" (groups of
   three after a dot) starts nothing. Commas never join groups (they separate list items and
-  decimals: "22,5", "CCCD 001234567890, ĐT 0912 345 678"); dates (15.01.2024, 2024-01-15) are
-  taken out before grouping, so a date beside an ID never joins it.
+  decimals: "22,5", and "CCCD 001234567890, ĐT 0912 345 678" with made-up numbers); dates
+  (15.01.2024, 2024-01-15) are taken out before grouping, so a date beside an ID never joins it.
 * a phone written with the country code: `+84`, `(+84)` or `0084`, then 9 digits however grouped.
 * an e-mail address.
 

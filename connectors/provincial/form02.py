@@ -59,7 +59,8 @@ BENEFICIARY_SCHEMA = pa.schema(
 )
 
 # A household's support is tens of millions of đồng; beyond this an amount cannot be right (most
-# often it is an ID or a phone number typed in the amount column: 099123456726 triệu đồng).
+# often it is an ID or a phone number typed in the amount column, e.g. the made-up
+# 001234567890 read as triệu đồng).
 MAX_HOUSEHOLD_VND = 10_000_000_000
 # Lines above the table that may be quoted in a reason: the sender's institution and the form's
 # own titles. Anything else (a contact line, a person's name) is shown as `[đã ẩn]`.
@@ -411,7 +412,7 @@ def _amount_is_identifier(raw: Any, number: Any, unit_vnd: int) -> bool:
     """Whether an amount cell has the shape of a citizen ID or a phone number, not of money:
     text of 9–12 digits starting with 0 (amounts never do) or with +84, however grouped; or a
     whole number of 9–12 digits that, in the stated unit, is beyond any household's support
-    (a number cell drops the ID's leading zero: 099123456726 → 99,123,456,726)."""
+    (a number cell drops the ID's leading zero: the made-up 001234567890 → 1,234,567,890)."""
     if isinstance(raw, str):
         text = raw.strip()
         digits = re.sub(r"[\s.\-\u2010\u2011\u2013\u00a0]", "", text)
