@@ -80,29 +80,4 @@ donor_cells as (
             or (donor_measures.measure = 'transactions_without_rate' and donor_rows.amount_vnd is null)
 )
 
-select
-    report,
-    province_code,
-    period,
-    cell_code,
-    cell_key,
-    project_code,
-    measure,
-    amount_vnd,
-    counted,
-    cast(null as numeric(38, 6)) as points,
-    source_kind,
-    batch_id,
-    cast(null as varchar) as source_name,
-    source_file_sha256,
-    source_sheet,
-    source_row,
-    source_record_id,
-    household_pseudonym,
-    derivation,
-    subproject_code,
-    budget_source,
-    capital_type,
-    province_code_as_reported,
-    admin_era
-from donor_cells
+{{ lineage_cell_row('donor_cells') }}

@@ -168,32 +168,7 @@ norm_point_cells as (
     from norm_points
 )
 
-select
-    report,
-    province_code,
-    period,
-    cell_code,
-    cell_key,
-    project_code,
-    measure,
-    amount_vnd,
-    counted,
-    cast(null as numeric(38, 6)) as points,
-    source_kind,
-    batch_id,
-    cast(null as varchar) as source_name,
-    source_file_sha256,
-    source_sheet,
-    source_row,
-    source_record_id,
-    household_pseudonym,
-    derivation,
-    subproject_code,
-    budget_source,
-    capital_type,
-    province_code_as_reported,
-    admin_era
-from norm_cells
+{{ lineage_cell_row('norm_cells') }}
 union all
 select
     report,

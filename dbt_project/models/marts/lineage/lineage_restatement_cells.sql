@@ -81,29 +81,4 @@ restatement_cells as (
     inner join restatement_measures on restatement_sides.side = restatement_measures.side
 )
 
-select
-    report,
-    province_code,
-    period,
-    cell_code,
-    cell_key,
-    project_code,
-    measure,
-    amount_vnd,
-    counted,
-    cast(null as numeric(38, 6)) as points,
-    source_kind,
-    batch_id,
-    cast(null as varchar) as source_name,
-    source_file_sha256,
-    source_sheet,
-    source_row,
-    source_record_id,
-    household_pseudonym,
-    derivation,
-    subproject_code,
-    budget_source,
-    capital_type,
-    province_code_as_reported,
-    admin_era
-from restatement_cells
+{{ lineage_cell_row('restatement_cells') }}
